@@ -1,0 +1,88 @@
+# Argument checks shared by every verb. Each failure is a classed cli error
+# (`propgrad_error_input`, plus a more specific class) raised in the caller's
+# frame, so users see their own call and tests can match the class. Checks
+# run in R before anything reaches C++, as in fixest.
+
+abort_input <- function(message, subclass = NULL, call = rlang::caller_env(),
+                        .envir = parent.frame()) {
+  cli::cli_abort(
+    message,
+    class = c(subclass, "propgrad_error_input", "propgrad_error"),
+    call = call,
+    .envir = .envir
+  )
+}
+
+check_choice <- function(x, choices, arg = rlang::caller_arg(x),
+                         call = rlang::caller_env()) {
+  if (identical(x, choices)) return(choices[[1]])
+  if (!is.character(x) || length(x) != 1 || is.na(x) || !x %in% choices) {
+    abort_input(
+      c("{.arg {arg}} must be one of {.or {.val {choices}}}.",
+        x = "You supplied {.obj_type_friendly {x}}{if (is.character(x) && length(x) == 1) paste0(': \"', x, '\"') else ''}."),
+      "propgrad_error_choice", call = call
+    )
+  }
+  x
+}
+
+check_flag <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()) {
+  if (!is.logical(x) || length(x) != 1 || is.na(x)) {
+    abort_input("{.arg {arg}} must be {.code TRUE} or {.code FALSE}, not {.obj_type_friendly {x}}.",
+                call = call)
+  }
+  invisible(x)
+}
+
+check_whole <- function(x, min = -Inf, max = Inf, arg = rlang::caller_arg(x),
+                        call = rlang::caller_env(), what = "a whole number") {
+  ok <- is.numeric(x) && length(x) == 1 && !is.na(x) && is.finite(x) && x == round(x)
+  if (!ok) {
+    abort_input("{.arg {arg}} must be {what}, not {.obj_type_friendly {x}}.",
+                "propgrad_error_number", call = call)
+  }
+  if (x < min || x > max) {
+    range <- if (is.finite(max)) sprintf("between %s and %s", format(min, big.mark = ","),
+                                         format(max, big.mark = ",", scientific = FALSE))
+             else sprintf("at least %s", format(min))
+    abort_input(c("{.arg {arg}} must be {range}.", x = "You supplied {format(x, scientific = FALSE)}."),
+                "propgrad_error_number", call = call)
+  }
+  invisible(x)
+}
+
+# Whether numbers are usable outputs or property values: numeric, finite.
+check_finite_numbers <- function(x, arg, call = rlang::caller_env()) {
+  if (!is.numeric(x) || is.object(x) && !is.matrix(x)) {
+    abort_input(c("{.arg {arg}} must be numeric, not {.obj_type_friendly {x}}.",
+                  i = "Convert factors or text with {.fn as.numeric} first if that is meant."),
+                "propgrad_error_type", call = call)
+  }
+  bad <- !is.finite(x)
+  if (any(bad)) {
+    kinds <- c(if (anyNA(x[bad & !is.nan(x)])) "NA", if (any(is.nan(x))) "NaN",
+               if (any(is.infinite(x))) "Inf")
+    abort_input(c("{.arg {arg}} must not contain {.or {kinds}}.",
+                  x = "Found {sum(bad)} non-finite value{?s}, first at position {which(bad)[1]}.",
+                  i = "Remove or impute those steps before testing."),
+                "propgrad_error_nonfinite", call = call)
+  }
+  invisible(x)
+}
+
+check_nthreads <- function(nthreads, call = rlang::caller_env()) {
+  if (is.null(nthreads)) nthreads <- getOption("propgrad.nthreads", pg_available_threads())
+  check_whole(nthreads, 1, 1024, arg = "nthreads", call = call,
+              what = "a whole number of threads")
+  as.integer(nthreads)
+}
+
+check_seed <- function(seed, call = rlang::caller_env()) {
+  if (is.null(seed)) {
+    # Drawn from R's RNG, so set.seed() makes runs reproducible.
+    return(as.numeric(sample.int(.Machine$integer.max, 1L)))
+  }
+  check_whole(seed, 0, 2^53, arg = "seed", call = call,
+              what = "a whole number between 0 and 2^53")
+  as.numeric(seed)
+}

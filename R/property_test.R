@@ -1,0 +1,228 @@
+# property_test(): shuffle tests for every series of a long data frame in one
+# parallel engine call. A series is one combination of the `by` columns and
+# one output column (or all output columns together with joint = TRUE).
+# Streams are keyed by the series' by-values and output name, so splitting a
+# data frame across calls gives the same results as one call.
+
+#' Shuffle tests for every series of a study
+#'
+#' @param data A data frame in long form: one row per intervention step.
+#' @param output Name(s) of the output column(s), or a formula
+#'   `output ~ property | by1 + by2` (several outputs: `p_cat + p_dog ~ ...`).
+#' @param property Name of the column with the property values.
+#' @param by Names of the columns that identify a series (image, model,
+#'   property, class ...). `NULL`: the whole data frame is one series.
+#' @param joint With several outputs: test them as one vector output per
+#'   series (EPGM of the gradient norm) instead of one series each.
+#' @param probs Optional names of class-probability (or logit) columns; adds
+#'   the number of prediction flips along each series.
+#' @param p_adjust Multiple-testing adjustment across all rows, any of
+#'   [stats::p.adjust.methods] (default `"holm"`).
+#' @inheritParams shuffle_test
+#' @param ... Gradient settings (`spacing`, `rescale`, `period`, `smooth`),
+#'   `ties` and `tolerance`, as in [shuffle_test()].
+#' @return A data frame of class `"propgrad_tests"`, one row per series: the
+#'   `by` columns, `output`, `n_steps`, `statistic`, `estimate` (EPGM),
+#'   `null_mean`, `null_sd`, `z`, `p.value`, `conf.low`, `conf.high` (99%
+#'   interval of the Monte Carlo p), `p.adjusted`, `n_perm` (shuffles used),
+#'   and `flips` when `probs` is given. The settings (and, with `keep_null`,
+#'   the null matrix with one column per row) are attributes.
+#' @seealso [shuffle_test()] for the statistics, p-values and direction of
+#'   the effect.
+#' @export
+#' @examples
+#' res <- property_test(pg_study, p_cat ~ strength | image + model + property,
+#'                      n_perm = 500, seed = 1, probs = c("p_cat", "p_dog"))
+#' head(res)
+property_test <- function(data, output, property, by = NULL,
+                          statistic = c("grad", "corr", "mi"),
+                          alternative = c("two.sided", "less", "greater"), n_perm = 10000,
+                          p_method = c("plus_one", "zollstock"), sequential = NULL, seed = NULL,
+                          nthreads = NULL, keep_null = FALSE, joint = FALSE, probs = NULL,
+                          p_adjust = "holm", ...) {
+  call <- rlang::current_env()
+  if (!is.data.frame(data)) {
+    abort_input("{.arg data} must be a data frame, not {.obj_type_friendly {data}}.",
+                "propgrad_error_type", call = call)
+  }
+  if (nrow(data) == 0) abort_input("{.arg data} has no rows.", "propgrad_error_length", call = call)
+  if (missing(output)) abort_input("{.arg output} is missing.", call = call)
+  if (inherits(output, "formula")) {
+    if (!missing(property) || !is.null(by)) {
+      abort_input("With a formula, give neither {.arg property} nor {.arg by}.", call = call)
+    }
+    spec <- parse_test_formula(output, call)
+  } else {
+    if (missing(property)) abort_input("{.arg property} is missing.", call = call)
+    spec <- list(output = output, property = property, by = by)
+  }
+  check_columns(data, spec, probs, call)
+  check_flag(joint, arg = "joint", call = call)
+  p_adjust <- check_choice(p_adjust, stats::p.adjust.methods, arg = "p_adjust", call = call)
+  settings <- shuffle_settings(statistic, alternative, n_perm, p_method, sequential, seed,
+                               nthreads, keep_null, list(...), call = call)
+
+  groups <- series_groups(data, spec$by)
+  outputs <- if (joint) list(spec$output) else as.list(spec$output)
+  output_label <- vapply(outputs, paste, character(1), collapse = "+")
+  n_rows <- length(groups$rows) * length(outputs)
+  series <- vector("list", n_rows)
+  keys <- character(n_rows)
+  flips <- rep(NA_integer_, n_rows)
+  row_group <- rep(seq_along(groups$rows), each = length(outputs))
+  row_output <- rep(seq_along(outputs), times = length(groups$rows))
+  hint <- if (length(spec$by)) "Do the {.arg by} columns identify each series? Each series must have one row per property value." else "Does {.arg data} hold several series? Name the columns that identify them in {.arg by}."
+  n_sorted <- n_averaged <- 0L
+  for (r in seq_len(n_rows)) {
+    rows <- groups$rows[[row_group[r]]]
+    label <- sprintf(" of series %s", groups$label[row_group[r]])
+    s <- prepare_series(data[rows, outputs[[row_output[r]]], drop = FALSE], data[[spec$property]][rows],
+                        ties = settings$ties, y_arg = output_label[row_output[r]],
+                        t_arg = spec$property, call = call, hint = cli::format_inline(hint))
+    check_series_against_settings(s, settings$gradient, call, label = label)
+    n_sorted <- n_sorted + (s$sorted && row_output[r] == 1)
+    n_averaged <- n_averaged + (s$averaged && row_output[r] == 1)
+    series[[r]] <- s
+    keys[r] <- paste0(groups$key[row_group[r]], "\u001foutput=", output_label[row_output[r]])
+    if (!is.null(probs)) {
+      pr <- data[rows, probs, drop = FALSE]
+      flips[r] <- count_flips(as.matrix(pr[order(data[[spec$property]][rows]), , drop = FALSE]))
+    }
+  }
+  inform_sorted(n_sorted, n_averaged, "series")
+  res <- run_shuffle_engine(series, keys, settings, call = call)
+
+  out <- groups$values[row_group, , drop = FALSE]
+  rownames(out) <- NULL
+  out$output <- output_label[row_output]
+  out$n_steps <- vapply(series, function(s) nrow(s$y), integer(1))
+  out$statistic <- res$statistic
+  out$estimate <- res$estimate
+  out$null_mean <- res$null_mean
+  out$null_sd <- res$null_sd
+  out$z <- res$z
+  out$p.value <- res$p.value
+  out$conf.low <- res$conf.low
+  out$conf.high <- res$conf.high
+  out$p.adjusted <- stats::p.adjust(res$p.value, method = p_adjust)
+  out$n_perm <- res$n_used
+  if (!is.null(probs)) out$flips <- flips
+  attr(out, "settings") <- list(statistic = settings$statistic, alternative = settings$alternative,
+                                p_method = settings$p_method, n_perm = settings$n_perm,
+                                sequential = settings$sequential, seed = settings$seed,
+                                p_adjust = p_adjust, property = spec$property, by = spec$by,
+                                spacing = settings$gradient$spacing)
+  if (settings$keep_null) attr(out, "null") <- res$null
+  class(out) <- c("propgrad_tests", "data.frame")
+  out
+}
+
+parse_test_formula <- function(f, call) {
+  if (length(f) != 3) abort_input("The formula needs an output on the left: {.code output ~ property | by}.",
+                                  "propgrad_error_formula", call = call)
+  rhs <- f[[3]]
+  by <- NULL
+  if (is.call(rhs) && identical(rhs[[1]], as.name("|"))) {
+    by <- all.vars(rhs[[3]])
+    rhs <- rhs[[2]]
+  }
+  property <- all.vars(rhs)
+  if (length(property) != 1) {
+    abort_input(c("The formula must name exactly one property before {.code |}.",
+                  x = "Found {length(property)}: {.val {property}}."),
+                "propgrad_error_formula", call = call)
+  }
+  list(output = all.vars(f[[2]]), property = property, by = by)
+}
+
+check_columns <- function(data, spec, probs, call) {
+  for (arg in c("output", "property", "by")) {
+    v <- spec[[arg]]
+    if (arg != "by" && length(v) == 0) abort_input("{.arg {arg}} names no column.", call = call)
+    if (!is.null(v) && !is.character(v)) {
+      abort_input("{.arg {arg}} must be column names (a character vector).", "propgrad_error_type", call = call)
+    }
+  }
+  if (length(spec$property) != 1) abort_input("{.arg property} must name one column.", call = call)
+  needed <- unique(c(spec$output, spec$property, spec$by, probs))
+  missing_cols <- setdiff(needed, names(data))
+  if (length(missing_cols)) {
+    abort_input(c("Unknown column{?s} {.val {missing_cols}} in {.arg data}.",
+                  i = "Columns available: {.val {names(data)}}."),
+                "propgrad_error_column", call = call)
+  }
+  overlap <- intersect(spec$by, c(spec$output, spec$property))
+  if (length(overlap)) {
+    abort_input("Column{?s} {.val {overlap}} cannot be both a {.arg by} column and an output or the property.",
+                "propgrad_error_column", call = call)
+  }
+  for (col in c(spec$output, spec$property, probs)) {
+    if (!is.numeric(data[[col]])) {
+      abort_input(c("Column {.val {col}} must be numeric, not {.obj_type_friendly {data[[col]]}}.",
+                    i = "Convert it with {.fn as.numeric} if its values are numbers."),
+                  "propgrad_error_type", call = call)
+    }
+  }
+  for (col in spec$by) {
+    if (anyNA(data[[col]])) {
+      abort_input("The {.arg by} column {.val {col}} has missing values; every row must belong to a series.",
+                  "propgrad_error_nonfinite", call = call)
+    }
+  }
+  if (!is.null(probs) && length(probs) < 2) {
+    abort_input("{.arg probs} must name at least two class columns.", "propgrad_error_type", call = call)
+  }
+}
+
+# Row indices of each series, in order of first appearance, with its key
+# (for the random stream), a readable label and its by-values.
+series_groups <- function(data, by) {
+  if (length(by) == 0) {
+    return(list(rows = list(seq_len(nrow(data))), key = "", label = "1",
+                values = data.frame(row.names = 1L)))
+  }
+  parts <- lapply(by, function(b) paste0(b, "=", as.character(data[[b]])))
+  key <- do.call(paste, c(parts, sep = "\u001f"))
+  rows <- split(seq_len(nrow(data)), factor(key, levels = unique(key)))
+  first <- vapply(rows, `[[`, integer(1), 1L)
+  values <- data[first, by, drop = FALSE]
+  rownames(values) <- NULL
+  list(rows = unname(rows), key = names(rows), label = gsub("\u001f", ", ", names(rows)),
+       values = as.data.frame(values))
+}
+
+#' @export
+print.propgrad_tests <- function(x, digits = 4, n = 20, ...) {
+  s <- attr(x, "settings")
+  cli::cat_line(sprintf(
+    "Shuffle tests of %d series (%s, %s, %s; %s shuffles, seed %s; p adjusted: %s)",
+    nrow(x), s$statistic, s$alternative, s$p_method, format(s$n_perm, big.mark = ","),
+    format(s$seed, scientific = FALSE), s$p_adjust))
+  df <- as.data.frame(x)
+  attr(df, "settings") <- attr(df, "null") <- NULL
+  for (col in c("p.value", "conf.low", "conf.high", "p.adjusted")) df[[col]] <- format_p(df[[col]])
+  print(utils::head(df, n), digits = digits, row.names = FALSE)
+  if (nrow(df) > n) cli::cat_line(sprintf("# ... %d more rows", nrow(df) - n))
+  invisible(x)
+}
+
+#' @rdname propgrad_tidiers
+#' @method tidy propgrad_tests
+#' @export
+tidy.propgrad_tests <- function(x, ...) {
+  out <- as.data.frame(unclass(x), stringsAsFactors = FALSE)
+  attr(out, "settings") <- attr(out, "null") <- NULL
+  out
+}
+
+#' @rdname propgrad_tidiers
+#' @method glance propgrad_tests
+#' @export
+glance.propgrad_tests <- function(x, alpha = 0.01, ...) {
+  s <- attr(x, "settings")
+  data.frame(
+    n_series = nrow(x), n_significant = sum(x$p.adjusted < alpha), alpha = alpha,
+    statistic_name = s$statistic, alternative = s$alternative, p_method = s$p_method,
+    p_adjust = s$p_adjust, n_perm = s$n_perm, seed = s$seed
+  )
+}

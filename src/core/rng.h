@@ -1,0 +1,99 @@
+// Random streams for the shuffle engine: xoshiro256++ seeded through
+// splitmix64 from (seed, stream key), so each series owns an independent,
+// reproducible stream whatever thread or chunk runs it (the dqrng idea).
+// Bounded integers use Lemire's nearly divisionless method on 32-bit halves
+// of each 64-bit output, so one generator call serves two draws.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace propgrad {
+
+inline uint64_t splitmix64_next(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+// FNV-1a: a stable 64-bit key for a series name, so a series draws the same
+// permutations whether it is tested alone, in a split call or in one call.
+inline uint64_t stream_key(const std::string& name) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+class Xoshiro256pp {
+ public:
+  Xoshiro256pp(uint64_t seed, uint64_t key) { reseed(seed, key); }
+
+  void reseed(uint64_t seed, uint64_t key) {
+    uint64_t sm = seed;
+    uint64_t mixed = splitmix64_next(sm) ^ key;
+    mixed = splitmix64_next(mixed);
+    for (auto& s : s_) s = splitmix64_next(mixed);
+    have_half_ = false;
+  }
+
+  uint64_t next() {
+    const uint64_t result = rotl(s_[0] + s_[3], 23) + s_[0];
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
+
+  uint32_t next32() {
+    if (have_half_) {
+      have_half_ = false;
+      return half_;
+    }
+    const uint64_t r = next();
+    half_ = static_cast<uint32_t>(r);
+    have_half_ = true;
+    return static_cast<uint32_t>(r >> 32);
+  }
+
+  // Uniform integer in [0, range), range >= 1 (Lemire 2019).
+  uint32_t bounded(uint32_t range) {
+    uint64_t m = static_cast<uint64_t>(next32()) * range;
+    uint32_t low = static_cast<uint32_t>(m);
+    if (low < range) {
+      const uint32_t threshold = static_cast<uint32_t>(-range) % range;
+      while (low < threshold) {
+        m = static_cast<uint64_t>(next32()) * range;
+        low = static_cast<uint32_t>(m);
+      }
+    }
+    return static_cast<uint32_t>(m >> 32);
+  }
+
+ private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  uint64_t s_[4];
+  uint32_t half_ = 0;
+  bool have_half_ = false;
+};
+
+// In-place Fisher-Yates. Shuffling an already shuffled array again gives a
+// fresh uniform permutation, so callers never need to restore the original.
+template <typename T>
+inline void fisher_yates(T* a, std::size_t n, Xoshiro256pp& rng) {
+  for (std::size_t i = n - 1; i > 0; --i) {
+    const std::size_t j = rng.bounded(static_cast<uint32_t>(i + 1));
+    T tmp = a[i];
+    a[i] = a[j];
+    a[j] = tmp;
+  }
+}
+
+}  // namespace propgrad

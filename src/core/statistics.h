@@ -1,0 +1,60 @@
+// Test statistics of one series, prepared once from the property values and
+// the original outputs, then evaluated on each shuffled output:
+//   grad: EPGM (mean |gradient|, or mean gradient norm for vector outputs);
+//   corr: Pearson r of y with t (scalar outputs);
+//   mi:   Kraskov-Stoegbauer-Grassberger mutual information (algorithm 1,
+//         k = 5, max-norm, t and y scaled to unit variance as the reference).
+// Everything that permutation leaves unchanged (mean and variance of y, the
+// sorted y values, the gradient stencil) is computed once here.
+#pragma once
+#include <cstddef>
+#include <vector>
+
+#include "gradient.h"
+
+namespace propgrad {
+
+enum class StatisticKind { Grad, Corr, MI };
+
+class SeriesStatistic {
+ public:
+  // y: the original outputs, n x d column-major; t: property values (nullptr
+  // means 0..n-1). Corr and MI need d == 1.
+  SeriesStatistic(StatisticKind kind, const double* y, const double* t, std::size_t n,
+                  std::size_t d, const GradientOptions& opt);
+
+  // The statistic of an n x d output matrix (typically a shuffled copy).
+  double operator()(const double* y) const;
+
+  // EPGM of an output matrix: the effect size reported for every statistic.
+  double epgm(const double* y) const { return stencil_.mean_norm(y, d_, work_.data()); }
+
+  std::size_t n() const { return n_; }
+  std::size_t d() const { return d_; }
+
+ private:
+  double correlation(const double* y) const;
+  double mutual_information(const double* y) const;
+
+  StatisticKind kind_;
+  std::size_t n_, d_;
+  GradientStencil stencil_;
+  mutable std::vector<double> work_;
+  // corr
+  std::vector<double> t_weights_;  // (t - mean t) / sqrt(S_tt)
+  double y_norm_ = 0.0;            // sqrt(S_yy); 0 for constant y
+  double y_mean_ = 0.0;
+  // mi
+  int k_ = 5;
+  double y_scale_ = 0.0;           // 1 / sd(y); 0 for constant y
+  std::vector<double> x_std_;      // t scaled to unit variance (sorted)
+  std::vector<double> y_sorted_;   // scaled y values, sorted
+  std::vector<double> digamma_;    // digamma(m) for m = 0..n+1 (index m)
+  mutable std::vector<double> y_std_;
+};
+
+// The KSG estimate for paired samples (x sorted ascending), exposed for tests.
+double ksg_mutual_information(const std::vector<double>& x_sorted,
+                              const std::vector<double>& y, int k);
+
+}  // namespace propgrad

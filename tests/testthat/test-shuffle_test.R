@@ -1,0 +1,214 @@
+# The shuffle test of one series: validity of its p-values (never 0, uniform
+# under the null, exact enumeration, parity with the reference), power on a
+# smooth trend, reproducibility, sequential stopping and its result object.
+
+t100 <- seq(0, 1, length.out = 100)
+set.seed(42)
+trend <- plogis(8 * (t100 - 0.5)) + rnorm(100, sd = 0.01)
+
+test_that("p is never below 1/(K+1) and a constant output gives p = 1", {
+  res <- shuffle_test(trend, t100, n_perm = 999, seed = 1)
+  expect_gte(res$p.value, 1 / 1000)
+  expect_equal(res$p.value, 1 / 1000)
+  for (stat in c("grad", "corr", "mi")) {
+    for (alt in c("two.sided", "less", "greater")) {
+      res <- shuffle_test(rep(0.3, 12), n_perm = 500, seed = 1, statistic = stat, alternative = alt)
+      expect_equal(res$p.value, 1, info = paste(stat, alt))
+    }
+  }
+  expect_equal(shuffle_test(rep(0.3, 12), n_perm = 500, seed = 1)$estimate, 0)
+})
+
+test_that("a strong smooth trend is detected, in the lower tail of the EPGM", {
+  two <- shuffle_test(trend, t100, n_perm = 2000, seed = 3)
+  less <- shuffle_test(trend, t100, n_perm = 2000, seed = 3, alternative = "less")
+  greater <- shuffle_test(trend, t100, n_perm = 2000, seed = 3, alternative = "greater")
+  expect_lt(two$p.value, 0.001)
+  expect_lt(less$p.value, 0.001)
+  expect_gt(greater$p.value, 0.99)
+  expect_lt(two$z, -5)
+  expect_lt(two$estimate, two$null_mean)
+  expect_lt(shuffle_test(trend, t100, statistic = "corr", n_perm = 2000, seed = 3)$p.value, 0.001)
+  expect_lt(shuffle_test(trend, t100, statistic = "mi", n_perm = 2000, seed = 3)$p.value, 0.001)
+})
+
+test_that("an oscillating dependence sits in the upper tail", {
+  # central differences of a period-4 wave are as large as they can be
+  y <- rep(c(0, 1, 1, 0), 10)
+  res <- shuffle_test(y, n_perm = 2000, seed = 1, alternative = "greater")
+  expect_lt(res$p.value, 0.001)
+  expect_gt(res$z, 0)
+})
+
+test_that("p-values are uniform under the null", {
+  study <- null_study(2000, 20)
+  band <- stats::qbinom(c(0.005, 0.995), 2000, 0.05) / 2000
+  for (stat in c("grad", "corr")) {
+    res <- property_test(study, "y", "t", by = "id", n_perm = 199, seed = 7, statistic = stat)
+    rate <- mean(res$p.value <= 0.05)
+    expect_gte(rate, band[1])
+    expect_lte(rate, band[2])
+  }
+  res <- property_test(study, "y", "t", by = "id", n_perm = 199, seed = 8, alternative = "less")
+  rate <- mean(res$p.value <= 0.05)
+  expect_gte(rate, band[1])
+  expect_lte(rate, band[2])
+})
+
+test_that("zollstock parity is b/K with the reference's rules", {
+  res <- shuffle_test(trend, t100, n_perm = 500, seed = 5, p_method = "zollstock",
+                      spacing = "index", keep_null = TRUE)
+  null <- res$null
+  expect_length(null, 500)
+  t0 <- mean(abs(np_gradient(trend)))
+  expect_equal(res$statistic, t0)
+  expect_equal(res$p.value, mean(abs(null - mean(null)) >= abs(t0 - mean(null))))
+  expect_equal(res$p.value, 0)
+  expect_output(print(res), "not a valid p-value")
+  y <- sin(t100 * 3) + rnorm(100, sd = 0.5)
+  res <- shuffle_test(y, t100, n_perm = 500, seed = 5, p_method = "zollstock",
+                      statistic = "corr", keep_null = TRUE)
+  expect_equal(res$statistic, cor(y, t100))
+  expect_equal(res$p.value, mean(abs(res$null) >= abs(res$statistic)))
+  res <- shuffle_test(y, t100, n_perm = 300, seed = 5, p_method = "zollstock",
+                      statistic = "mi", keep_null = TRUE)
+  expect_equal(res$alternative, "greater")
+  expect_equal(res$p.value, mean(res$null > res$statistic))
+  # the plus_one p of the same shuffles
+  res1 <- shuffle_test(y, t100, n_perm = 300, seed = 5, statistic = "mi",
+                       alternative = "greater", keep_null = TRUE)
+  expect_equal(res1$null, res$null)
+  expect_equal(res1$p.value, (sum(res1$null >= res1$statistic * (1 - 1e-9)) + 1) / 301)
+})
+
+test_that("the statistics match R computations", {
+  set.seed(3)
+  y <- rnorm(30)
+  t <- sort(runif(30))
+  expect_equal(shuffle_test(y, t, statistic = "corr", n_perm = 10, seed = 1)$statistic, cor(y, t))
+  expect_equal(shuffle_test(y, t, statistic = "mi", n_perm = 10, seed = 1)$statistic,
+               ksg_reference(t, y))
+  expect_equal(shuffle_test(y, t, n_perm = 10, seed = 1)$statistic, epgm(y, t))
+  # corr and mi also report the EPGM as the effect size
+  expect_equal(shuffle_test(y, t, statistic = "mi", n_perm = 10, seed = 1)$estimate, epgm(y, t))
+})
+
+test_that("exact enumeration equals a full enumeration in R", {
+  y <- c(0.2, 0.9, 0.4, 0.8, 0.1)
+  t <- c(0, 0.2, 0.5, 0.6, 1)
+  perms <- all_permutations(5)
+  null <- apply(perms, 1, function(p) epgm(y[p], t))
+  t0 <- epgm(y, t)
+  m <- mean(null)
+  tol <- 1e-9 * max(abs(t0), abs(m))
+  res <- shuffle_test(y, t, n_perm = 200, seed = 1, keep_null = TRUE)
+  expect_true(res$exact)
+  expect_equal(res$n_perm, 120)
+  expect_equal(sort(res$null), sort(null))
+  expect_equal(res$null_mean, m)
+  expect_equal(res$p.value, mean(abs(null - m) >= abs(t0 - m) - tol))
+  less <- shuffle_test(y, t, n_perm = 200, alternative = "less")
+  expect_equal(less$p.value, mean(null <= t0 + 1e-9 * t0))
+  r <- apply(perms, 1, function(p) cor(y[p], t))
+  corr <- shuffle_test(y, t, n_perm = 200, statistic = "corr", alternative = "greater")
+  expect_equal(corr$p.value, mean(r >= cor(y, t) - 1e-9 * abs(cor(y, t))))
+  expect_equal(corr$conf.int[1], corr$p.value)
+  # fewer permutations than n! means Monte Carlo
+  expect_false(shuffle_test(y, t, n_perm = 100, seed = 1)$exact)
+})
+
+test_that("results do not depend on the number of threads, and set.seed reproduces", {
+  study <- null_study(30, 25)
+  a <- property_test(study, "y", "t", by = "id", n_perm = 500, seed = 11, nthreads = 1)
+  b <- property_test(study, "y", "t", by = "id", n_perm = 500, seed = 11, nthreads = 2)
+  expect_identical(a, b)
+  set.seed(99)
+  r1 <- shuffle_test(trend, t100, n_perm = 300)
+  set.seed(99)
+  r2 <- shuffle_test(trend, t100, n_perm = 300)
+  expect_identical(r1, r2)
+  expect_false(identical(r1$seed, shuffle_test(trend, t100, n_perm = 300)$seed))
+})
+
+test_that("the two-pass path for long null distributions equals the buffered one", {
+  y <- sin(t100 * 5) + rnorm(100)
+  a <- shuffle_test(y, t100, n_perm = 3000, seed = 2)
+  b <- withr::with_options(list(propgrad.null_buffer_max = 0),
+                           shuffle_test(y, t100, n_perm = 3000, seed = 2))
+  expect_identical(a, b)
+})
+
+test_that("sequential stopping reaches the same decisions at alpha = 0.01", {
+  set.seed(10)
+  ys <- c(lapply(1:6, function(i) plogis(6 * (t100 - 0.5)) + rnorm(100, sd = 0.02)),
+          lapply(1:6, function(i) rnorm(100)))
+  for (alt in c("two.sided", "less")) {
+    full <- vapply(ys, function(y) shuffle_test(y, t100, n_perm = 5000, seed = 1, alternative = alt)$p.value, 0)
+    seq <- lapply(ys, function(y) shuffle_test(y, t100, n_perm = 5000, seed = 1, alternative = alt, sequential = 10))
+    p_seq <- vapply(seq, `[[`, 0, "p.value")
+    expect_equal(full < 0.01, p_seq < 0.01)
+    # null series stop early, with p = h / l (doubled when two-sided)
+    used <- vapply(seq, `[[`, 0, "n_perm")
+    expect_true(all(used[7:12] < 1000))
+    mult <- if (alt == "two.sided") 2 else 1
+    expect_equal(p_seq[7:12], pmin(1, mult * 10 / used[7:12]))
+    expect_true(all(used[1:6] == 5000))
+  }
+})
+
+test_that("the Monte Carlo interval is a 99% Clopper-Pearson interval", {
+  y <- sin(t100 * 4) + rnorm(100, sd = 0.8)
+  res <- shuffle_test(y, t100, n_perm = 1000, seed = 4, alternative = "greater")
+  b <- res$exceedances
+  expect_equal(res$conf.int[1], qbeta(0.005, b, 1000 - b + 1))
+  expect_equal(res$conf.int[2], qbeta(0.995, b + 1, 1000 - b))
+  expect_equal(attr(res$conf.int, "conf.level"), 0.99)
+})
+
+test_that("vector outputs use the gradient norm; corr and mi refuse them", {
+  m <- cbind(plogis(5 * (t100 - 0.5)), 1 - plogis(5 * (t100 - 0.5))) + rnorm(200, sd = 0.01)
+  res <- shuffle_test(m, t100, n_perm = 500, seed = 1)
+  expect_equal(res$estimate, epgm(m, t100))
+  expect_equal(res$n_outputs, 2L)
+  expect_lt(res$p.value, 0.01)
+  expect_error(shuffle_test(m, t100, statistic = "corr"), class = "propgrad_error_incompatible")
+})
+
+test_that("the result object prints, summarises and tidies", {
+  res <- shuffle_test(trend, t100, n_perm = 1000, seed = 1)
+  expect_s3_class(res, "propgrad_test")
+  expect_named(tidy(res), c("estimate", "statistic", "p.value", "conf.low", "conf.high",
+                            "null_mean", "null_sd", "z", "n_perm", "method", "alternative"))
+  expect_equal(nrow(glance(res)), 1)
+  expect_equal(glance(res)$seed, 1)
+  expect_snapshot(print(res))
+  expect_snapshot(print(summary(res)))
+  expect_null(res$null)
+})
+
+test_that("bad settings give classed errors", {
+  expect_error(shuffle_test(trend, n_perm = 0), class = "propgrad_error_number")
+  expect_error(shuffle_test(trend, n_perm = -5), class = "propgrad_error_number")
+  expect_error(shuffle_test(trend, n_perm = 1e12), class = "propgrad_error_number")
+  expect_error(shuffle_test(trend, n_perm = 10.5), class = "propgrad_error_number")
+  expect_error(shuffle_test(trend, nthreads = 0), class = "propgrad_error_number")
+  expect_error(shuffle_test(trend, nthreads = 1e6), class = "propgrad_error_number")
+  expect_error(shuffle_test(trend, seed = -1), class = "propgrad_error_number")
+  expect_error(shuffle_test(trend, seed = 2^60), class = "propgrad_error_number")
+  expect_error(shuffle_test(trend, statistic = "ks"), class = "propgrad_error_choice")
+  expect_error(shuffle_test(trend, alternative = "both"), class = "propgrad_error_choice")
+  expect_error(shuffle_test(trend, sequential = 0), class = "propgrad_error_number")
+  expect_error(shuffle_test(trend, sequential = 5, p_method = "zollstock"),
+               class = "propgrad_error_incompatible")
+  expect_error(shuffle_test(trend, alternative = "less", p_method = "zollstock"),
+               class = "propgrad_error_incompatible")
+  expect_error(shuffle_test(trend, keep_null = "yes"), class = "propgrad_error_input")
+  expect_error(shuffle_test(trend, tolerance = -1), class = "propgrad_error_number")
+  expect_error(withr::with_options(list(propgrad.max_null_bytes = 1000),
+                                   shuffle_test(trend, n_perm = 1000, keep_null = TRUE)),
+               class = "propgrad_error_memory")
+  expect_snapshot(error = TRUE, {
+    shuffle_test(trend, n_perm = 1e12)
+    shuffle_test(trend, sequential = 5, p_method = "zollstock")
+  })
+})
