@@ -1,14 +1,17 @@
 // Random streams for the shuffle engine: xoshiro256++ seeded through
 // splitmix64 from (seed, stream key), so each series owns an independent,
 // reproducible stream whatever thread or chunk runs it (the dqrng idea).
-// Bounded integers use Lemire's nearly divisionless method on 32-bit halves
-// of each 64-bit output, so one generator call serves two draws.
+// Bounded integers use Lemire's nearly divisionless method; the shuffle
+// draws two indices from each 64-bit output (Brackett-Rozinsky and Lemire,
+// "Batched ranged random integer generation", 2024), halving generator calls.
 #pragma once
 #include <cstddef>
 #include <cstdint>
 #include <string>
 
 namespace propgrad {
+
+__extension__ typedef unsigned __int128 uint128_t;
 
 inline uint64_t splitmix64_next(uint64_t& state) {
   uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
@@ -84,14 +87,48 @@ class Xoshiro256pp {
   bool have_half_ = false;
 };
 
-// In-place Fisher-Yates. Shuffling an already shuffled array again gives a
-// fresh uniform permutation, so callers never need to restore the original.
+// Two independent uniform integers in [0, range1) and [0, range2) from one
+// 64-bit draw; exact (rejection on the product bound), range1 * range2 < 2^64.
+inline void bounded_pair(Xoshiro256pp& rng, uint64_t range1, uint64_t range2, uint64_t& out1,
+                         uint64_t& out2) {
+  const uint64_t bound = range1 * range2;
+  uint128_t m = static_cast<uint128_t>(rng.next()) * range1;
+  out1 = static_cast<uint64_t>(m >> 64);
+  m = static_cast<uint128_t>(static_cast<uint64_t>(m)) * range2;
+  out2 = static_cast<uint64_t>(m >> 64);
+  uint64_t leftover = static_cast<uint64_t>(m);
+  if (leftover < bound) {
+    const uint64_t threshold = (0 - bound) % bound;
+    while (leftover < threshold) {
+      m = static_cast<uint128_t>(rng.next()) * range1;
+      out1 = static_cast<uint64_t>(m >> 64);
+      m = static_cast<uint128_t>(static_cast<uint64_t>(m)) * range2;
+      out2 = static_cast<uint64_t>(m >> 64);
+      leftover = static_cast<uint64_t>(m);
+    }
+  }
+}
+
+// In-place Fisher-Yates, two positions per generator call. Shuffling an
+// already shuffled array again gives a fresh uniform permutation, so callers
+// never need to restore the original. n < 2^32.
 template <typename T>
 inline void fisher_yates(T* a, std::size_t n, Xoshiro256pp& rng) {
-  for (std::size_t i = n - 1; i > 0; --i) {
-    const std::size_t j = rng.bounded(static_cast<uint32_t>(i + 1));
-    T tmp = a[i];
-    a[i] = a[j];
+  std::size_t i = n;
+  for (; i > 2; i -= 2) {
+    uint64_t j1, j2;
+    bounded_pair(rng, i, i - 1, j1, j2);
+    T tmp = a[i - 1];
+    a[i - 1] = a[j1];
+    a[j1] = tmp;
+    tmp = a[i - 2];
+    a[i - 2] = a[j2];
+    a[j2] = tmp;
+  }
+  if (i == 2) {
+    const std::size_t j = rng.bounded(2);
+    T tmp = a[1];
+    a[1] = a[j];
     a[j] = tmp;
   }
 }
