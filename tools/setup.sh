@@ -8,7 +8,7 @@ set -euo pipefail
 apt_pkgs=(
   r-base-dev cmake make g++ libgtest-dev libeigen3-dev pandoc
   r-cran-rcpp r-cran-rcpparmadillo r-cran-rcppeigen
-  r-cran-cli r-cran-rlang r-cran-generics r-cran-testthat r-cran-withr
+  r-cran-cli r-cran-rlang r-cran-generics r-cran-testthat r-cran-withr r-cran-callr
   r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown
   r-cran-coin python3-numpy
 )
