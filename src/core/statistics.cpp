@@ -26,11 +26,19 @@ double mean_of(const double* v, std::size_t n) {
   return s / static_cast<double>(n);
 }
 
-// Number of values in sorted v strictly inside (c - r, c + r).
+// Number of values in sorted v strictly inside (c - r, c + r), i.e. with
+// |v - c| < r evaluated exactly as the neighbour distances were. The binary
+// searches use fl(c -/+ r), which can be one value off, so the ends are then
+// moved to the exact boundary.
 std::size_t count_within(const std::vector<double>& v, double c, double r) {
+  auto inside = [c, r](double a) { return std::abs(a - c) < r; };
   auto lo = std::upper_bound(v.begin(), v.end(), c - r);
-  auto hi = std::lower_bound(v.begin(), v.end(), c + r);
-  return hi > lo ? static_cast<std::size_t>(hi - lo) : 0;
+  while (lo != v.begin() && inside(*(lo - 1))) --lo;
+  while (lo != v.end() && *lo < c && !inside(*lo)) ++lo;
+  auto hi = std::lower_bound(lo, v.end(), c + r);
+  while (hi != v.end() && inside(*hi)) ++hi;
+  while (hi != lo && *(hi - 1) > c && !inside(*(hi - 1))) --hi;
+  return static_cast<std::size_t>(hi - lo);
 }
 
 double ksg_core(const std::vector<double>& x, const double* y,
@@ -63,8 +71,9 @@ double ksg_core(const std::vector<double>& x, const double* y,
       }
     }
     const double eps = best[k - 1];
-    const std::size_t nx = count_within(x, x[i], eps) - 1;  // minus the point itself
-    const std::size_t ny = count_within(y_sorted, y[i], eps) - 1;
+    // Minus the point itself (absent from the count only when eps is 0).
+    const std::size_t cx = count_within(x, x[i], eps), cy = count_within(y_sorted, y[i], eps);
+    const std::size_t nx = cx > 0 ? cx - 1 : 0, ny = cy > 0 ? cy - 1 : 0;
     sum_psi += psi[nx + 1] + psi[ny + 1];
   }
   const double mi = psi[n] + psi[k] - sum_psi / static_cast<double>(n);
