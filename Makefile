@@ -5,7 +5,7 @@ RSCRIPT ?= Rscript
 VERSION := $(shell sed -n 's/^Version: *//p' DESCRIPTION)
 TARBALL := propgrad_$(VERSION).tar.gz
 DEMO_DIR ?= propgrad-demo
-CPP_BUILD ?= build/cpp
+CPP_BUILD ?= tests/cpp/build
 
 .PHONY: setup build install demo test cpp-test check clean
 
@@ -33,4 +33,4 @@ test:
 check: setup install cpp-test test
 
 clean:
-	rm -rf build $(TARBALL) propgrad.Rcheck $(DEMO_DIR) src/*.o src/*.so src/core/*.o
+	rm -rf $(CPP_BUILD) $(TARBALL) propgrad.Rcheck $(DEMO_DIR) src/*.o src/*.so src/core/*.o

@@ -3,29 +3,32 @@
 
 // [[Rcpp::depends(RcppArmadillo)]]
 
-// [[Rcpp::export(rng = false)]]
-arma::mat pg_gradient_cpp(const arma::mat& y, Rcpp::Nullable<Rcpp::NumericVector> t,
-                          int spacing, bool rescale, double period, int window, int degree) {
+namespace {
+propgrad::GradientStencil stencil_for(const arma::mat& y, const Rcpp::Nullable<Rcpp::NumericVector>& t,
+                                      int spacing, bool rescale, double period, int window,
+                                      int degree) {
   try {
-    const propgrad::GradientStencil stencil(
-        optional_values(t), y.n_rows, gradient_options_from_r(spacing, rescale, period, window, degree));
-    arma::mat g(y.n_rows, y.n_cols);
-    for (arma::uword c = 0; c < y.n_cols; ++c) stencil.apply(y.colptr(c), g.colptr(c));
-    return g;
+    return propgrad::GradientStencil(optional_values(t), y.n_rows,
+                                     gradient_options_from_r(spacing, rescale, period, window, degree));
   } catch (const std::invalid_argument& e) {
     Rcpp::stop(e.what());
   }
+}
+}  // namespace
+
+// [[Rcpp::export(rng = false)]]
+arma::mat pg_gradient_cpp(const arma::mat& y, Rcpp::Nullable<Rcpp::NumericVector> t,
+                          int spacing, bool rescale, double period, int window, int degree) {
+  const auto stencil = stencil_for(y, t, spacing, rescale, period, window, degree);
+  arma::mat g(y.n_rows, y.n_cols);
+  for (arma::uword c = 0; c < y.n_cols; ++c) stencil.apply(y.colptr(c), g.colptr(c));
+  return g;
 }
 
 // [[Rcpp::export(rng = false)]]
 double pg_epgm_cpp(const arma::mat& y, Rcpp::Nullable<Rcpp::NumericVector> t, int spacing,
                    bool rescale, double period, int window, int degree) {
-  try {
-    const propgrad::GradientStencil stencil(
-        optional_values(t), y.n_rows, gradient_options_from_r(spacing, rescale, period, window, degree));
-    std::vector<double> work(y.n_rows);
-    return stencil.mean_norm(y.memptr(), y.n_cols, work.data());
-  } catch (const std::invalid_argument& e) {
-    Rcpp::stop(e.what());
-  }
+  const auto stencil = stencil_for(y, t, spacing, rescale, period, window, degree);
+  std::vector<double> work(y.n_rows);
+  return stencil.mean_norm(y.memptr(), y.n_cols, work.data());
 }
