@@ -25,8 +25,10 @@
 #'   `by` columns, `output`, `n_steps`, `statistic`, `estimate` (EPGM),
 #'   `null_mean`, `null_sd`, `z`, `p.value`, `conf.low`, `conf.high` (99%
 #'   interval of the Monte Carlo p), `p.adjusted`, `n_perm` (shuffles used),
-#'   and `flips` when `probs` is given. The settings (and, with `keep_null`,
-#'   the null matrix with one column per row) are attributes.
+#'   and `flips` when `probs` is given. The settings are attribute
+#'   `"settings"`; with `keep_null = TRUE`, attribute `"null"` is an
+#'   `n_perm` x rows matrix of shuffled statistics (`NaN` below a row's own
+#'   `n_perm` when it enumerated all orderings or stopped early).
 #' @seealso [shuffle_test()] for the statistics, p-values and direction of
 #'   the effect.
 #' @export
@@ -192,17 +194,21 @@ series_groups <- function(data, by) {
 }
 
 #' @export
-print.propgrad_tests <- function(x, digits = 4, n = 20, ...) {
+print.propgrad_tests <- function(x, digits = 3, n = 20, ...) {
   s <- attr(x, "settings")
   cli::cat_line(sprintf(
-    "Shuffle tests of %d series (%s, %s, %s; %s shuffles, seed %s; p adjusted: %s)",
-    nrow(x), s$statistic, s$alternative, s$p_method, format(s$n_perm, big.mark = ","),
-    format(s$seed, scientific = FALSE), s$p_adjust))
-  df <- as.data.frame(x)
-  attr(df, "settings") <- attr(df, "null") <- NULL
-  for (col in c("p.value", "conf.low", "conf.high", "p.adjusted")) df[[col]] <- format_p(df[[col]])
+    "Shuffle tests of %d series of %s along %s (%s, %s, %s; %s shuffles, seed %s; p adjusted: %s)",
+    nrow(x), paste(unique(x$output), collapse = ", "), s$property, s$statistic, s$alternative,
+    s$p_method, format(s$n_perm, big.mark = ","), format(s$seed, scientific = FALSE), s$p_adjust))
+  # The columns a reader scans; tidy() has them all.
+  varies <- function(col) length(unique(x[[col]])) > 1
+  shown <- c(s$by, if (varies("output")) "output", if (varies("n_steps")) "n_steps", "estimate",
+             "null_mean", "z", "p.value", "p.adjusted", if ("flips" %in% names(x)) "flips")
+  df <- tidy.propgrad_tests(x)[shown]
+  for (col in c("p.value", "p.adjusted")) df[[col]] <- format_p(df[[col]])
   print(utils::head(df, n), digits = digits, row.names = FALSE)
   if (nrow(df) > n) cli::cat_line(sprintf("# ... %d more rows", nrow(df) - n))
+  cli::cat_line("# estimate = EPGM; all columns (null sd, Monte Carlo interval of p, ...): tidy()")
   invisible(x)
 }
 
