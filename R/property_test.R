@@ -69,26 +69,30 @@ property_test <- function(data, output, property, by = NULL,
   output_label <- vapply(outputs, paste, character(1), collapse = "+")
   n_rows <- length(groups$rows) * length(outputs)
   series <- vector("list", n_rows)
-  keys <- character(n_rows)
   flips <- rep(NA_integer_, n_rows)
   row_group <- rep(seq_along(groups$rows), each = length(outputs))
   row_output <- rep(seq_along(outputs), times = length(groups$rows))
   hint <- if (length(spec$by)) "Do the {.arg by} columns identify each series? Each series must have one row per property value." else "Does {.arg data} hold several series? Name the columns that identify them in {.arg by}."
+  hint <- cli::format_inline(hint)
+  # Whole columns are checked and converted once; series are row subsets.
+  outputs_all <- as_data_matrix(data, unique(spec$output), call)
+  t_all <- as_data_matrix(data, spec$property, call)[, 1]
+  probs_all <- if (!is.null(probs)) as_data_matrix(data, probs, call)
+  keys <- paste0(groups$key[row_group], "\u001foutput=", output_label[row_output])
+  labels <- paste(" of series", groups$label)
   n_sorted <- n_averaged <- 0L
   for (r in seq_len(n_rows)) {
     rows <- groups$rows[[row_group[r]]]
-    label <- sprintf(" of series %s", groups$label[row_group[r]])
-    s <- prepare_series(data[rows, outputs[[row_output[r]]], drop = FALSE], data[[spec$property]][rows],
+    t <- t_all[rows]
+    s <- prepare_series(outputs_all[rows, outputs[[row_output[r]]], drop = FALSE], t,
                         ties = settings$ties, y_arg = output_label[row_output[r]],
-                        t_arg = spec$property, call = call, hint = cli::format_inline(hint))
-    check_series_against_settings(s, settings$gradient, call, label = label)
+                        t_arg = spec$property, call = call, hint = hint, checked = TRUE)
+    check_series_against_settings(s, settings$gradient, call, label = labels[row_group[r]])
     n_sorted <- n_sorted + (s$sorted && row_output[r] == 1)
     n_averaged <- n_averaged + (s$averaged && row_output[r] == 1)
     series[[r]] <- s
-    keys[r] <- paste0(groups$key[row_group[r]], "\u001foutput=", output_label[row_output[r]])
     if (!is.null(probs)) {
-      pr <- data[rows, probs, drop = FALSE]
-      flips[r] <- count_flips(as.matrix(pr[order(data[[spec$property]][rows]), , drop = FALSE]))
+      flips[r] <- count_flips(probs_all[rows[order(t)], , drop = FALSE])
     }
   }
   inform_sorted(n_sorted, n_averaged, "series")
@@ -117,6 +121,26 @@ property_test <- function(data, output, property, by = NULL,
   if (settings$keep_null) attr(out, "null") <- res$null
   class(out) <- c("propgrad_tests", "data.frame")
   out
+}
+
+# Numeric columns of data as a double matrix, refusing non-finite values
+# with the column and row where they are.
+as_data_matrix <- function(data, cols, call) {
+  for (col in cols) {
+    bad <- !is.finite(data[[col]])
+    if (any(bad)) {
+      x <- data[[col]]
+      kinds <- c(if (any(is.na(x) & !is.nan(x))) "NA", if (any(is.nan(x))) "NaN", if (any(is.infinite(x))) "Inf")
+      abort_input(c("Column {.val {col}} must not contain {.or {kinds}}.",
+                    x = "Found {sum(bad)} non-finite value{?s}, first in row {which(bad)[1]}.",
+                    i = "Remove or impute those steps before testing."),
+                  "propgrad_error_nonfinite", call = call)
+    }
+  }
+  m <- as.matrix(data[cols])
+  storage.mode(m) <- "double"
+  rownames(m) <- NULL
+  m
 }
 
 parse_test_formula <- function(f, call) {
@@ -183,13 +207,24 @@ series_groups <- function(data, by) {
     return(list(rows = list(seq_len(nrow(data))), key = "", label = "1",
                 values = data.frame(row.names = 1L)))
   }
-  parts <- lapply(by, function(b) paste0(b, "=", as.character(data[[b]])))
-  key <- do.call(paste, c(parts, sep = "\u001f"))
-  rows <- split(seq_len(nrow(data)), factor(key, levels = unique(key)))
+  # Integer codes per column, combined pairwise and renumbered so they stay
+  # small; pasting strings for every row would dominate large studies.
+  id <- rep(1, nrow(data))
+  for (b in by) {
+    x <- data[[b]]
+    code <- match(x, unique(x))
+    id <- (id - 1) * max(code) + code
+    id <- match(id, unique(id))
+  }
+  # id numbers series 1..G in order of first appearance: a factor as it is.
+  groups <- structure(id, levels = as.character(seq_len(max(id))), class = "factor")
+  rows <- unname(split(seq_len(nrow(data)), groups))
   first <- vapply(rows, `[[`, integer(1), 1L)
   values <- data[first, by, drop = FALSE]
   rownames(values) <- NULL
-  list(rows = unname(rows), key = names(rows), label = gsub("\u001f", ", ", names(rows)),
+  parts <- lapply(by, function(b) paste0(b, "=", as.character(values[[b]])))
+  key <- do.call(paste, c(parts, sep = "\u001f"))
+  list(rows = rows, key = key, label = gsub("\u001f", ", ", key),
        values = as.data.frame(values))
 }
 

@@ -19,17 +19,22 @@ as_output_matrix <- function(y, arg, call) {
 }
 
 # Returns list(y = matrix, t = numeric or NULL, sorted = lgl, averaged = lgl).
+# `checked = TRUE`: y is already a finite double matrix and t a finite double
+# vector (property_test() checks whole columns once).
 prepare_series <- function(y, t = NULL, ties = "error", y_arg = "y", t_arg = "t",
-                           call = rlang::caller_env(), min_steps = 3L, hint = NULL) {
-  y <- as_output_matrix(y, y_arg, call)
+                           call = rlang::caller_env(), min_steps = 3L, hint = NULL,
+                           checked = FALSE) {
+  if (!checked) y <- as_output_matrix(y, y_arg, call)
   n <- nrow(y)
   sorted <- averaged <- FALSE
   if (!is.null(t)) {
-    check_finite_numbers(t, t_arg, call)
-    if (!is.null(dim(t)) && min(dim(t)) > 1) {
-      abort_input("{.arg {t_arg}} must be a vector of property values.", "propgrad_error_type", call = call)
+    if (!checked) {
+      check_finite_numbers(t, t_arg, call)
+      if (!is.null(dim(t)) && min(dim(t)) > 1) {
+        abort_input("{.arg {t_arg}} must be a vector of property values.", "propgrad_error_type", call = call)
+      }
+      t <- as.double(t)
     }
-    t <- as.double(t)
     if (length(t) != n) {
       abort_input(c("{.arg {y_arg}} and {.arg {t_arg}} must have the same number of steps.",
                     x = "{.arg {y_arg}} has {n} step{?s}, {.arg {t_arg}} has {length(t)}."),
