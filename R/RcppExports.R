@@ -17,11 +17,3 @@ pg_available_threads <- function() {
     .Call(`_propgrad_pg_available_threads`)
 }
 
-pg_ksg_cpp <- function(x, y, k) {
-    .Call(`_propgrad_pg_ksg_cpp`, x, y, k)
-}
-
-pg_stream_bounded_cpp <- function(seed, key, range, n) {
-    .Call(`_propgrad_pg_stream_bounded_cpp`, seed, key, range, n)
-}
-

@@ -81,39 +81,12 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// pg_ksg_cpp
-double pg_ksg_cpp(Rcpp::NumericVector x, Rcpp::NumericVector y, int k);
-RcppExport SEXP _propgrad_pg_ksg_cpp(SEXP xSEXP, SEXP ySEXP, SEXP kSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
-    Rcpp::traits::input_parameter< int >::type k(kSEXP);
-    rcpp_result_gen = Rcpp::wrap(pg_ksg_cpp(x, y, k));
-    return rcpp_result_gen;
-END_RCPP
-}
-// pg_stream_bounded_cpp
-Rcpp::NumericVector pg_stream_bounded_cpp(double seed, std::string key, int range, int n);
-RcppExport SEXP _propgrad_pg_stream_bounded_cpp(SEXP seedSEXP, SEXP keySEXP, SEXP rangeSEXP, SEXP nSEXP) {
-BEGIN_RCPP
-    Rcpp::RObject rcpp_result_gen;
-    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
-    Rcpp::traits::input_parameter< std::string >::type key(keySEXP);
-    Rcpp::traits::input_parameter< int >::type range(rangeSEXP);
-    Rcpp::traits::input_parameter< int >::type n(nSEXP);
-    rcpp_result_gen = Rcpp::wrap(pg_stream_bounded_cpp(seed, key, range, n));
-    return rcpp_result_gen;
-END_RCPP
-}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_gradient_cpp", (DL_FUNC) &_propgrad_pg_gradient_cpp, 7},
     {"_propgrad_pg_epgm_cpp", (DL_FUNC) &_propgrad_pg_epgm_cpp, 7},
     {"_propgrad_pg_shuffle_cpp", (DL_FUNC) &_propgrad_pg_shuffle_cpp, 19},
     {"_propgrad_pg_available_threads", (DL_FUNC) &_propgrad_pg_available_threads, 0},
-    {"_propgrad_pg_ksg_cpp", (DL_FUNC) &_propgrad_pg_ksg_cpp, 3},
-    {"_propgrad_pg_stream_bounded_cpp", (DL_FUNC) &_propgrad_pg_stream_bounded_cpp, 4},
     {NULL, NULL, 0}
 };
 

@@ -83,22 +83,3 @@ Rcpp::List pg_shuffle_cpp(Rcpp::List ys, Rcpp::List ts, Rcpp::CharacterVector ke
 
 // [[Rcpp::export(rng = false)]]
 int pg_available_threads() { return propgrad::available_threads(); }
-
-// [[Rcpp::export(rng = false)]]
-double pg_ksg_cpp(Rcpp::NumericVector x, Rcpp::NumericVector y, int k) {
-  try {
-    return propgrad::ksg_mutual_information(Rcpp::as<std::vector<double>>(x),
-                                            Rcpp::as<std::vector<double>>(y), k);
-  } catch (const std::invalid_argument& e) {
-    Rcpp::stop(e.what());
-  }
-}
-
-// First uniform draws of a stream, so tests can check the generator.
-// [[Rcpp::export(rng = false)]]
-Rcpp::NumericVector pg_stream_bounded_cpp(double seed, std::string key, int range, int n) {
-  propgrad::Xoshiro256pp rng(static_cast<uint64_t>(seed), propgrad::stream_key(key));
-  Rcpp::NumericVector out(n);
-  for (int i = 0; i < n; ++i) out[i] = rng.bounded(static_cast<uint32_t>(range));
-  return out;
-}
