@@ -10,6 +10,7 @@
 #include <limits>
 #include <numeric>
 #include <stdexcept>
+#include <utility>
 
 #include "rng.h"
 
@@ -130,97 +131,126 @@ int available_threads() {
 #endif
 }
 
-static ShuffleResult shuffle_series_ws(const SeriesData& s, const ShuffleOptions& opt,
-                                       double* null_out, StopSignal& stop, bool is_master,
-                                       Workspace& ws) {
+namespace {
+
+// Everything one series' null generation needs, bundled for the helpers.
+struct SeriesRun {
+  const SeriesData& series;
+  const ShuffleOptions& opt;
+  const SeriesStatistic& stat;
+  Workspace& ws;
+  StopSignal& stop;
+  bool is_master;
+  double* null_out;
+
+  template <typename Visit>
+  bool generate(bool exact, Visit&& visit) const {
+    return generate_null(series, stat, opt, exact, ws, stop, is_master, std::forward<Visit>(visit));
+  }
+};
+
+// Besag-Clifford: stop once h permutations are as extreme as T_0 (for
+// two-sided: once both tails hold h, and double the smaller tail). Returns
+// false when interrupted.
+bool run_sequential(const SeriesRun& run, ShuffleResult& res, RunningMoments& moments) {
+  const ShuffleOptions& opt = run.opt;
+  const int64_t h = opt.sequential;
+  const double tol = opt.tolerance * std::abs(res.statistic);
+  const ExtremeRule upper{opt.statistic, Alternative::Greater, PMethod::PlusOne, res.statistic, 0.0, tol};
+  const ExtremeRule lower{opt.statistic, Alternative::Less, PMethod::PlusOne, res.statistic, 0.0, tol};
+  const bool two = opt.alternative == Alternative::TwoSided;
+  const bool count_hi = two || opt.alternative == Alternative::Greater;
+  const bool count_lo = two || opt.alternative == Alternative::Less;
+  int64_t b_hi = 0, b_lo = 0;
+  auto exceedances = [&]() { return two ? std::min(b_hi, b_lo) : (count_hi ? b_hi : b_lo); };
+  std::size_t idx = 0;
+  const bool finished = run.generate(false, [&](double tk) {
+    moments.add(tk);
+    if (run.null_out) run.null_out[idx++] = tk;
+    if (count_hi && upper(tk)) ++b_hi;
+    if (count_lo && lower(tk)) ++b_lo;
+    return exceedances() < h;
+  });
+  if (!finished) return false;
+  fill_null(run.null_out, idx, static_cast<std::size_t>(opt.n_perm));
+  res.n_used = moments.count;
+  res.exceedances = exceedances();
+  res.stopped_early = res.exceedances >= h;
+  double p = res.stopped_early
+                 ? static_cast<double>(h) / static_cast<double>(res.n_used)
+                 : static_cast<double>(res.exceedances + 1) / static_cast<double>(opt.n_perm + 1);
+  res.p_value = two ? std::min(1.0, 2.0 * p) : p;
+  return true;
+}
+
+// All `total` permutations (random, or every ordering when exact). The
+// centred rules need the null mean first: buffer the values when they fit,
+// else replay the identical stream in a second pass.
+bool run_fixed(const SeriesRun& run, int64_t total, ShuffleResult& res, RunningMoments& moments) {
+  const ShuffleOptions& opt = run.opt;
+  const bool centred = rule_needs_centre(opt);
+  const bool buffer = centred && static_cast<std::size_t>(total) <= opt.null_buffer_max;
+  ExtremeRule rule{opt.statistic, opt.alternative, opt.p_method, res.statistic, 0.0,
+                   opt.tolerance * std::abs(res.statistic)};
+  int64_t b = 0;
+  std::size_t idx = 0;
+  run.ws.null_values.clear();
+  bool finished = run.generate(res.exact, [&](double tk) {
+    moments.add(tk);
+    if (run.null_out) run.null_out[idx++] = tk;
+    if (buffer) {
+      run.ws.null_values.push_back(tk);
+    } else if (!centred && rule(tk)) {
+      ++b;
+    }
+    return true;
+  });
+  if (!finished) return false;
+  fill_null(run.null_out, static_cast<std::size_t>(total), static_cast<std::size_t>(opt.n_perm));
+  if (centred) {
+    rule.centre = moments.mean;
+    rule.tol = opt.tolerance * std::max(std::abs(res.statistic), std::abs(moments.mean));
+    if (buffer) {
+      for (double tk : run.ws.null_values) b += rule(tk);
+    } else {
+      finished = run.generate(res.exact, [&](double tk) {
+        b += rule(tk);
+        return true;
+      });
+      if (!finished) return false;
+    }
+  }
+  res.n_used = total;
+  res.exceedances = b;
+  const bool plain_ratio = res.exact || opt.p_method == PMethod::Zollstock;
+  res.p_value = plain_ratio ? static_cast<double>(b) / static_cast<double>(total)
+                            : static_cast<double>(b + 1) / static_cast<double>(total + 1);
+  return true;
+}
+
+ShuffleResult shuffle_series_ws(const SeriesData& s, const ShuffleOptions& opt, double* null_out,
+                                StopSignal& stop, bool is_master, Workspace& ws) {
   if (s.n < 2 || s.d < 1 || s.y == nullptr) throw std::invalid_argument("empty series");
   if (opt.n_perm < 1) throw std::invalid_argument("n_perm must be >= 1");
   const SeriesStatistic stat(opt.statistic, s.y, s.t, s.n, s.d, opt.gradient);
   ShuffleResult res;
   res.statistic = stat(s.y);
   res.estimate = opt.statistic == StatisticKind::Grad ? res.statistic : stat.epgm(s.y);
-
   const int64_t n_exact = opt.allow_exact ? exact_permutation_count(s.n, opt.n_perm) : 0;
   res.exact = n_exact > 0;
-  const int64_t total = res.exact ? n_exact : opt.n_perm;
-  const bool sequential = opt.sequential > 0 && !res.exact;
-  const double scale_t0 = std::abs(res.statistic);
 
+  const SeriesRun run{s, opt, stat, ws, stop, is_master, null_out};
   RunningMoments moments;
-  if (sequential) {
-    // Besag-Clifford: stop once h permutations are as extreme as T_0 (for
-    // two-sided: once both tails hold h, and double the smaller tail).
-    const int64_t h = opt.sequential;
-    const ExtremeRule upper{opt.statistic, Alternative::Greater, PMethod::PlusOne, res.statistic, 0.0, opt.tolerance * scale_t0};
-    const ExtremeRule lower{opt.statistic, Alternative::Less, PMethod::PlusOne, res.statistic, 0.0, opt.tolerance * scale_t0};
-    int64_t b_hi = 0, b_lo = 0;
-    const bool two = opt.alternative == Alternative::TwoSided;
-    const bool count_hi = two || opt.alternative == Alternative::Greater;
-    const bool count_lo = two || opt.alternative == Alternative::Less;
-    std::size_t idx = 0;
-    bool finished = generate_null(s, stat, opt, false, ws, stop, is_master, [&](double tk) {
-      moments.add(tk);
-      if (null_out) null_out[idx] = tk;
-      ++idx;
-      if (count_hi && upper(tk)) ++b_hi;
-      if (count_lo && lower(tk)) ++b_lo;
-      const int64_t b = two ? std::min(b_hi, b_lo) : (count_hi ? b_hi : b_lo);
-      return b < h;
-    });
-    if (!finished) return res;
-    fill_null(null_out, idx, static_cast<std::size_t>(opt.n_perm));
-    const int64_t b = two ? std::min(b_hi, b_lo) : (count_hi ? b_hi : b_lo);
-    res.n_used = moments.count;
-    res.exceedances = b;
-    res.stopped_early = b >= h;
-    double p = res.stopped_early ? static_cast<double>(h) / static_cast<double>(res.n_used)
-                                 : static_cast<double>(b + 1) / static_cast<double>(opt.n_perm + 1);
-    if (two) p = std::min(1.0, 2.0 * p);
-    res.p_value = p;
-  } else {
-    const bool centred = rule_needs_centre(opt);
-    const bool buffer = centred && static_cast<std::size_t>(total) <= opt.null_buffer_max;
-    ws.null_values.clear();
-    std::size_t idx = 0;
-    // Pass 1: moments (and the buffer, or the counts when no centre is needed).
-    ExtremeRule rule{opt.statistic, opt.alternative, opt.p_method, res.statistic, 0.0,
-                     opt.tolerance * scale_t0};
-    int64_t b = 0;
-    bool finished = generate_null(s, stat, opt, res.exact, ws, stop, is_master, [&](double tk) {
-      moments.add(tk);
-      if (null_out) null_out[idx++] = tk;
-      if (buffer) ws.null_values.push_back(tk);
-      else if (!centred && rule(tk)) ++b;
-      return true;
-    });
-    if (!finished) return res;
-    fill_null(null_out, static_cast<std::size_t>(total), static_cast<std::size_t>(opt.n_perm));
-    if (centred) {
-      rule.centre = moments.mean;
-      rule.tol = opt.tolerance * std::max(scale_t0, std::abs(moments.mean));
-      if (buffer) {
-        for (double tk : ws.null_values) b += rule(tk);
-      } else {
-        // Pass 2: replay the identical stream and count against the mean.
-        finished = generate_null(s, stat, opt, res.exact, ws, stop, is_master, [&](double tk) {
-          b += rule(tk);
-          return true;
-        });
-        if (!finished) return res;
-      }
-    }
-    res.n_used = total;
-    res.exceedances = b;
-    if (res.exact || opt.p_method == PMethod::Zollstock) {
-      res.p_value = static_cast<double>(b) / static_cast<double>(total);
-    } else {
-      res.p_value = static_cast<double>(b + 1) / static_cast<double>(total + 1);
-    }
-  }
+  const bool finished = opt.sequential > 0 && !res.exact
+                            ? run_sequential(run, res, moments)
+                            : run_fixed(run, res.exact ? n_exact : opt.n_perm, res, moments);
+  if (!finished) return res;
   res.null_mean = moments.mean;
   res.null_sd = moments.sd();
   return res;
 }
+
+}  // namespace
 
 ShuffleResult shuffle_series(const SeriesData& series, const ShuffleOptions& opt,
                              double* null_out, StopSignal& stop, bool is_master) {
