@@ -4,8 +4,9 @@
 #' Run the shuffle tests of the bundled example study
 #'
 #' Tests every series of [pg_study] (image x model x property, output
-#' `p_cat`), prints the result table and a per model x property overview,
-#' and writes both as CSV files to `out_dir`.
+#' `p_cat`), prints the result table and the study summary per model x
+#' property ([summary.propgrad_tests()]), and writes both as CSV files
+#' (`property_tests.csv`, `study_summary.csv`) to `out_dir`.
 #'
 #' @param out_dir Folder for the results; created if needed.
 #' @param n_perm Shuffles per series.
@@ -27,23 +28,13 @@ run_example_study <- function(out_dir = "propgrad-demo", n_perm = 10000, seed = 
                        n_perm = n_perm, seed = seed, nthreads = nthreads,
                        probs = c("p_cat", "p_dog"))
   print(res, n = nrow(res))
-  overview <- study_overview(res)
+  study <- summary(res, over = "image", seed = seed)
   cli::cat_line()
-  cli::cat_line("Per model and property (mean EPGM over images; share significant after Holm at 0.01):")
-  print(overview, row.names = FALSE, digits = 4)
+  print(study)
   tests_file <- file.path(out_dir, "property_tests.csv")
-  overview_file <- file.path(out_dir, "overview.csv")
+  summary_file <- file.path(out_dir, "study_summary.csv")
   utils::write.csv(tidy(res), tests_file, row.names = FALSE)
-  utils::write.csv(overview, overview_file, row.names = FALSE)
-  cli::cli_inform(c(v = "Wrote {.file {tests_file}} and {.file {overview_file}}."))
+  utils::write.csv(tidy(study), summary_file, row.names = FALSE)
+  cli::cli_inform(c(v = "Wrote {.file {tests_file}} and {.file {summary_file}}."))
   invisible(res)
-}
-
-study_overview <- function(res, alpha = 0.01) {
-  keys <- list(model = res$model, property = res$property)
-  out <- stats::aggregate(data.frame(mean_epgm = res$estimate), keys, mean)
-  out$share_significant <- stats::aggregate(res$p.adjusted < alpha, keys, mean)$x
-  out$flips <- stats::aggregate(res$flips, keys, sum)$x
-  out$n_series <- stats::aggregate(res$estimate, keys, length)$x
-  out[order(out$property, out$model), ]
 }

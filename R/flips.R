@@ -27,3 +27,132 @@ count_flips <- function(probs) {
   predicted <- max.col(probs, ties.method = "first")
   sum(predicted[-1L] != predicted[-length(predicted)])
 }
+
+#' Predict prediction flips from a score
+#'
+#' The paper's downstream check: does a score (the EPGM, or a baseline such
+#' as the change of a saliency map) tell which interventions flip the
+#' model's prediction? For each score column, the threshold that maximises
+#' the accuracy of "score >= threshold means the prediction flips" is chosen,
+#' and its accuracy and balanced accuracy are reported with the
+#' threshold-free AUROC, so scores can be compared side by side.
+#'
+#' The threshold is chosen on the same data it is evaluated on, as in the
+#' paper, so the accuracies are optimistic; the AUROC is not affected.
+#'
+#' @param data A data frame with one row per series, e.g. a
+#'   [property_test()] result with `flips`.
+#' @param score Names of the score columns to compare; higher scores should
+#'   mean a flip is more likely.
+#' @param flips Name of the column with the number of flips (or a logical
+#'   column: flipped or not).
+#' @return A data frame with one row per score: `score`, `n`, `n_flipped`,
+#'   `threshold`, `accuracy`, `balanced_accuracy`, `auroc`.
+#' @export
+#' @examples
+#' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
+#'                        n_perm = 199, seed = 1, probs = c("p_cat", "p_dog"))
+#' flip_prediction(tests, score = c("estimate", "z"))
+flip_prediction <- function(data, score = "estimate", flips = "flips") {
+  call <- rlang::current_env()
+  flipped <- flip_outcome(data, score, flips, call)
+  if (all(flipped) || !any(flipped)) {
+    abort_input(c("Flip prediction needs series with and without flips.",
+                  x = "{if (any(flipped)) 'All' else 'None'} of the {length(flipped)} series flip."),
+                "propgrad_error_input", call = call)
+  }
+  rows <- lapply(score, function(s) {
+    x <- data[[s]]
+    best <- best_threshold(x, flipped)
+    data.frame(score = s, n = length(x), n_flipped = sum(flipped), threshold = best$threshold,
+               accuracy = best$accuracy, balanced_accuracy = best$balanced_accuracy,
+               auroc = auroc(x, flipped))
+  })
+  do.call(rbind, rows)
+}
+
+#' Correlation of a score with the number of prediction flips
+#'
+#' Spearman's rank correlation (with its test) between a score such as the
+#' EPGM and the number of prediction flips, overall or per group (e.g. per
+#' architecture across training epochs).
+#'
+#' @inheritParams flip_prediction
+#' @param score Name of the score column.
+#' @param by Optional names of grouping columns.
+#' @return A data frame: the `by` columns, `n`, `estimate` (Spearman's rho),
+#'   `statistic` (S), `p.value` (two-sided, asymptotic t approximation).
+#' @export
+#' @examples
+#' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
+#'                        n_perm = 199, seed = 1, probs = c("p_cat", "p_dog"))
+#' flip_correlation(tests, by = "property")
+flip_correlation <- function(data, score = "estimate", flips = "flips", by = NULL) {
+  call <- rlang::current_env()
+  if (length(score) != 1) abort_input("{.arg score} must name one column.", call = call)
+  flip_outcome(data, score, flips, call, require_counts = TRUE)
+  missing_by <- setdiff(by, names(data))
+  if (length(missing_by)) {
+    abort_input("Unknown column{?s} {.val {missing_by}} in {.arg data}.", "propgrad_error_column", call = call)
+  }
+  id <- if (length(by)) do.call(paste, c(lapply(by, function(b) as.character(data[[b]])), sep = "\r"))
+        else rep("", nrow(data))
+  groups <- split(seq_len(nrow(data)), factor(id, levels = unique(id)))
+  rows <- lapply(groups, function(i) {
+    x <- data[[score]][i]
+    y <- data[[flips]][i]
+    if (length(i) < 3 || stats::sd(x) == 0 || stats::sd(y) == 0) {
+      return(data.frame(n = length(i), estimate = NA_real_, statistic = NA_real_, p.value = NA_real_))
+    }
+    ct <- suppressWarnings(stats::cor.test(x, y, method = "spearman", exact = FALSE))
+    data.frame(n = length(i), estimate = unname(ct$estimate), statistic = unname(ct$statistic),
+               p.value = ct$p.value)
+  })
+  out <- do.call(rbind, rows)
+  if (length(by)) out <- cbind(as.data.frame(data)[vapply(groups, `[[`, integer(1), 1L), by, drop = FALSE], out)
+  rownames(out) <- NULL
+  out
+}
+
+# Checks the score and flips columns; returns whether each series flipped.
+flip_outcome <- function(data, score, flips, call, require_counts = FALSE) {
+  if (!is.data.frame(data)) {
+    abort_input("{.arg data} must be a data frame, not {.obj_type_friendly {data}}.",
+                "propgrad_error_type", call = call)
+  }
+  if (nrow(data) == 0) abort_input("{.arg data} has no rows.", "propgrad_error_length", call = call)
+  missing_cols <- setdiff(c(score, flips), names(data))
+  if (length(missing_cols)) {
+    abort_input(c("Unknown column{?s} {.val {missing_cols}} in {.arg data}.",
+                  i = if (flips %in% missing_cols) "Flips come from {.fn property_test} with {.arg probs}."),
+                "propgrad_error_column", call = call)
+  }
+  as_data_matrix(data, score, call)
+  f <- data[[flips]]
+  if (is.logical(f) && !require_counts) {
+    if (anyNA(f)) abort_input("Column {.val {flips}} has missing values.", "propgrad_error_nonfinite", call = call)
+    return(f)
+  }
+  as_data_matrix(data, flips, call)
+  f > 0
+}
+
+# Threshold maximising accuracy of "x >= threshold"; candidates are the
+# midpoints between distinct scores plus "never" and "always".
+best_threshold <- function(x, y) {
+  u <- sort(unique(x))
+  cand <- c(-Inf, (u[-1] + u[-length(u)]) / 2, Inf)
+  acc <- vapply(cand, function(th) mean((x >= th) == y), 0)
+  th <- cand[which.max(acc)]
+  pred <- x >= th
+  list(threshold = th, accuracy = max(acc),
+       balanced_accuracy = (mean(pred[y]) + mean(!pred[!y])) / 2)
+}
+
+# Area under the ROC curve: P(score of a flip > score of a non-flip), ties 1/2.
+auroc <- function(x, y) {
+  r <- rank(x)
+  n1 <- sum(y)
+  n0 <- sum(!y)
+  (sum(r[y]) - n1 * (n1 + 1) / 2) / (n1 * n0)
+}
