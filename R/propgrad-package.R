@@ -16,6 +16,8 @@
 #' @useDynLib propgrad, .registration = TRUE
 #' @importFrom Rcpp sourceCpp
 #' @importFrom generics tidy glance
+#' @importFrom ggplot2 autoplot
+#' @importFrom rlang .data %||%
 ## usethis namespace: end
 NULL
 
@@ -24,3 +26,6 @@ generics::tidy
 
 #' @export
 generics::glance
+
+#' @export
+ggplot2::autoplot

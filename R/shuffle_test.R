@@ -74,7 +74,8 @@
 #'   (EPGM), `statistic`, `p.value`, `conf.int`, `null_mean`, `null_sd`, `z`,
 #'   `n_perm` (shuffles used), `n_perm_requested`, `exceedances`, `exact`,
 #'   `stopped_early`, `alternative`, `p_method`, `stat` (statistic name),
-#'   `seed`, `n_steps`, `n_outputs`, and `null` when `keep_null = TRUE`.
+#'   `seed`, `n_steps`, `n_outputs`, `series` (the sorted outputs and property
+#'   values, for plots), and `null` when `keep_null = TRUE`.
 #' @references
 #' Penzel N, Denzler J (2026). Locally Explaining Prediction Behavior via
 #' Gradual Interventions and Measuring Property Gradients. WACV.
@@ -114,7 +115,8 @@ shuffle_test <- function(y, t = NULL, statistic = c("grad", "corr", "mi"),
     alternative = settings$alternative, p_method = settings$p_method,
     stat = settings$statistic, seed = settings$seed, n_steps = nrow(series$y),
     n_outputs = ncol(series$y), sequential = if (settings$sequential > 0) settings$sequential,
-    spacing = settings$gradient$spacing
+    spacing = settings$gradient$spacing,
+    series = list(y = series$y, t = series_positions(series))
   )
   if (settings$keep_null) out$null <- as.vector(res$null[seq_len(res$n_used), 1])
   structure(out, class = "propgrad_test")

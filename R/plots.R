@@ -1,0 +1,285 @@
+# ggplot2 figures of shuffle tests: output curves along the intervention
+# (the paper's main figure), null distributions and shuffled curves of one
+# test, mean EPGM per model with intervals, and a heatmap of inputs x
+# properties. Every function returns a ggplot (or, with draw = FALSE, the
+# data it would plot) in one colour-blind-safe theme.
+
+# Okabe-Ito: distinguishable under the common colour-vision deficiencies.
+pg_palette <- c("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+                "#F0E442", "#000000")
+
+#' propgrad's ggplot2 theme and colour scales
+#'
+#' A minimal theme with the legend at the bottom, and the colour-blind-safe
+#' Okabe-Ito palette for discrete colours and fills.
+#'
+#' @param base_size Base font size.
+#' @param ... Passed to [ggplot2::scale_colour_manual()] or
+#'   [ggplot2::scale_fill_manual()].
+#' @return A ggplot2 theme or scale.
+#' @export
+#' @examples
+#' library(ggplot2)
+#' ggplot(mtcars, aes(wt, mpg, colour = factor(cyl))) + geom_point() +
+#'   scale_colour_propgrad() + theme_propgrad()
+theme_propgrad <- function(base_size = 11) {
+  ggplot2::theme_minimal(base_size = base_size) +
+    ggplot2::theme(legend.position = "bottom", panel.grid.minor = ggplot2::element_blank(),
+                   strip.text = ggplot2::element_text(face = "bold"),
+                   plot.title.position = "plot")
+}
+
+#' @rdname theme_propgrad
+#' @export
+scale_colour_propgrad <- function(...) ggplot2::scale_colour_manual(values = pg_palette, ...)
+
+#' @rdname theme_propgrad
+#' @export
+scale_fill_propgrad <- function(...) ggplot2::scale_fill_manual(values = pg_palette, ...)
+
+#' Output curves along an intervention
+#'
+#' The paper's main figure: the model output along the property for one
+#' input, one line per model (or any other `colour` column), the legend
+#' carrying each series' EPGM and p-value, a decision threshold and the steps
+#' where the predicted class flips.
+#'
+#' @param data The long data frame the tests were run on.
+#' @param tests The [property_test()] result for `data`.
+#' @param where A named list selecting the series to draw, e.g.
+#'   `list(image = "img05", property = "fur_colour")`; every `by` column
+#'   except `colour` must be fixed.
+#' @param colour The `by` column whose values become lines.
+#' @param threshold Decision threshold drawn as a dashed line, or `NULL`.
+#' @param probs Class-probability columns; steps where the argmax changes are
+#'   marked. `NULL`: no marks.
+#' @param draw `FALSE` returns the data frame that would be plotted.
+#' @return A ggplot, or a data frame with `draw = FALSE`.
+#' @export
+#' @examples
+#' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
+#'                        n_perm = 999, seed = 1)
+#' plot_curves(pg_study, tests, list(image = "img05", property = "fur_colour"),
+#'             probs = c("p_cat", "p_dog"))
+plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, probs = NULL,
+                        draw = TRUE) {
+  call <- rlang::current_env()
+  if (!inherits(tests, "propgrad_tests")) {
+    abort_input("{.arg tests} must be a {.fn property_test} result.", "propgrad_error_type", call = call)
+  }
+  s <- attr(tests, "settings")
+  if (!is.list(where) || is.null(names(where)) || any(names(where) == "")) {
+    abort_input("{.arg where} must be a named list, e.g. {.code list(image = \"img01\")}.",
+                "propgrad_error_input", call = call)
+  }
+  if (!colour %in% s$by) {
+    abort_input("{.arg colour} must be a {.arg by} column of the tests: {.val {s$by}}.",
+                "propgrad_error_column", call = call)
+  }
+  free <- setdiff(s$by, c(names(where), colour))
+  if (length(free) || !all(names(where) %in% s$by)) {
+    abort_input(c("{.arg where} must fix every {.arg by} column except {.val {colour}}.",
+                  i = "Give {.val {setdiff(s$by, colour)}}; not fixed: {.val {free}}."),
+                "propgrad_error_input", call = call)
+  }
+  sel_tests <- select_rows(tests, where, call)
+  sel_data <- data[select_rows(data, where, call, index = TRUE), , drop = FALSE]
+  output <- unique(sel_tests$output)
+  if (length(output) != 1 || !output %in% names(data)) {
+    abort_input("Draw one output column at a time; these tests have {.val {output}}.",
+                "propgrad_error_input", call = call)
+  }
+  lab <- sprintf("%s: EPGM %s, p %s", sel_tests[[colour]],
+                 vapply(signif(sel_tests$estimate, 3), format, character(1)),
+                 format_p(sel_tests$p.value, 2))
+  curves <- data.frame(property = sel_data[[s$property]], output = sel_data[[output]],
+                       series = factor(lab[match(as.character(sel_data[[colour]]),
+                                                 as.character(sel_tests[[colour]]))], levels = lab))
+  curves$flip <- FALSE
+  if (!is.null(probs)) {
+    for (g in split(seq_len(nrow(sel_data)), curves$series)) {
+      g <- g[order(curves$property[g])]
+      pred <- max.col(as.matrix(sel_data[g, probs, drop = FALSE]), ties.method = "first")
+      curves$flip[g] <- c(FALSE, pred[-1] != pred[-length(pred)])
+    }
+  }
+  curves <- curves[order(curves$series, curves$property), ]
+  rownames(curves) <- NULL
+  if (!draw) return(curves)
+  where_text <- paste(names(where), unlist(lapply(where, as.character)), sep = " = ", collapse = ", ")
+  p <- ggplot2::ggplot(curves, ggplot2::aes(.data$property, .data$output, colour = .data$series)) +
+    ggplot2::geom_line(linewidth = 0.8)
+  if (!is.null(threshold)) p <- p + ggplot2::geom_hline(yintercept = threshold, linetype = "dashed", colour = "grey40")
+  if (any(curves$flip)) {
+    p <- p + ggplot2::geom_point(data = curves[curves$flip, ], shape = 4, size = 3, stroke = 1.2,
+                                 show.legend = FALSE)
+  }
+  p + scale_colour_propgrad(name = NULL) +
+    ggplot2::guides(colour = ggplot2::guide_legend(ncol = 1)) +
+    ggplot2::labs(x = s$property, y = output, title = where_text) +
+    theme_propgrad()
+}
+
+#' Plot a shuffle test
+#'
+#' `type = "null"`: histogram of the shuffled statistics with the observed
+#' statistic (solid) and the null mean (dashed); needs `keep_null = TRUE`.
+#' `type = "shuffles"`: a few shuffled orderings of the outputs (grey) under
+#' the observed curve, to show what "no dependence on the ordering" looks
+#' like (the first output column of a vector output).
+#'
+#' @param object A [shuffle_test()] result.
+#' @param type `"null"` or `"shuffles"`.
+#' @param n_shuffles Number of shuffled curves.
+#' @param bins Histogram bins.
+#' @param draw `FALSE` returns the data that would be plotted.
+#' @param ... Unused.
+#' @return A ggplot, or a data frame with `draw = FALSE`.
+#' @method autoplot propgrad_test
+#' @export
+#' @examples
+#' t <- seq(0, 1, length.out = 40)
+#' res <- shuffle_test(plogis(8 * (t - 0.5)) + rnorm(40, sd = 0.02), t,
+#'                     n_perm = 2000, seed = 1, keep_null = TRUE)
+#' ggplot2::autoplot(res)
+#' ggplot2::autoplot(res, type = "shuffles")
+autoplot.propgrad_test <- function(object, type = c("null", "shuffles"), n_shuffles = 5,
+                                   bins = 50, draw = TRUE, ...) {
+  call <- rlang::current_env()
+  type <- check_choice(type, c("null", "shuffles"), arg = "type", call = call)
+  if (type == "null") {
+    if (is.null(object$null)) {
+      abort_input(c("The null distribution was not kept.",
+                    i = "Run {.fn shuffle_test} with {.code keep_null = TRUE}."),
+                  "propgrad_error_keep_null", call = call)
+    }
+    null <- data.frame(statistic = object$null)
+    if (!draw) return(null)
+    lines <- data.frame(value = c(object$statistic, object$null_mean),
+                        what = c("observed", "null mean"))
+    return(ggplot2::ggplot(null, ggplot2::aes(.data$statistic)) +
+      ggplot2::geom_histogram(bins = bins, fill = "grey70", colour = "white") +
+      ggplot2::geom_vline(ggplot2::aes(xintercept = .data$value, linetype = .data$what),
+                          data = lines, colour = pg_palette[2], linewidth = 0.9) +
+      ggplot2::scale_linetype_manual(values = c(observed = "solid", `null mean` = "dashed"), name = NULL) +
+      ggplot2::labs(x = statistic_label(object$stat), y = "shuffles",
+                    title = sprintf("Shuffle test: p = %s (%s), z = %s", format_p(object$p.value),
+                                    object$alternative, format(signif(object$z, 3)))) +
+      theme_propgrad())
+  }
+  check_whole(n_shuffles, 1, 100, arg = "n_shuffles", call = call)
+  y <- object$series$y
+  t <- object$series$t
+  curves <- do.call(rbind, c(
+    list(data.frame(property = t, output = y[, 1], curve = "observed")),
+    lapply(seq_len(n_shuffles), function(k) {
+      data.frame(property = t, output = y[sample.int(length(t)), 1], curve = paste("shuffle", k))
+    })))
+  if (!draw) return(curves)
+  shuffled <- curves[curves$curve != "observed", ]
+  ggplot2::ggplot(curves, ggplot2::aes(.data$property, .data$output, group = .data$curve)) +
+    ggplot2::geom_line(data = shuffled, colour = "grey75", linewidth = 0.4) +
+    ggplot2::geom_line(data = curves[curves$curve == "observed", ], colour = pg_palette[1], linewidth = 1) +
+    ggplot2::labs(x = "property", y = "output",
+                  title = sprintf("Observed (blue) and %d shuffled orderings", n_shuffles)) +
+    theme_propgrad()
+}
+
+#' Plot a study summary: mean EPGM with intervals
+#'
+#' One point per group with its bootstrap interval, models along the x axis
+#' (the first grouping column), one panel per remaining grouping column
+#' (property, output), and the number of significant series above each
+#' point.
+#'
+#' @param object A [summary.propgrad_tests()] result.
+#' @param draw `FALSE` returns the data that would be plotted.
+#' @param ... Unused.
+#' @return A ggplot, or a data frame with `draw = FALSE`.
+#' @method autoplot propgrad_summary
+#' @export
+#' @examples
+#' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
+#'                        n_perm = 999, seed = 1)
+#' ggplot2::autoplot(summary(tests, seed = 1))
+autoplot.propgrad_summary <- function(object, draw = TRUE, ...) {
+  keys <- setdiff(names(object), c("n_series", "estimate", "conf.low", "conf.high", "median", "sd",
+                                   "n_significant", "share_significant", "flips"))
+  df <- tidy.propgrad_summary(object)
+  df$x <- df[[keys[1]]]
+  df$panel <- if (length(keys) > 1) do.call(paste, c(df[keys[-1]], sep = " | ")) else ""
+  df$label <- sprintf("%d/%d", df$n_significant, df$n_series)
+  if (!draw) return(df)
+  s <- attr(object, "settings")
+  ggplot2::ggplot(df, ggplot2::aes(.data$x, .data$estimate, colour = .data$x)) +
+    ggplot2::geom_pointrange(ggplot2::aes(ymin = .data$conf.low, ymax = .data$conf.high)) +
+    ggplot2::geom_text(ggplot2::aes(y = .data$conf.high, label = .data$label), vjust = -0.6,
+                       size = 3, colour = "grey20") +
+    ggplot2::facet_wrap(~panel) +
+    ggplot2::scale_y_continuous(expand = ggplot2::expansion(mult = c(0.05, 0.15))) +
+    scale_colour_propgrad(guide = "none") +
+    ggplot2::labs(x = NULL, y = "mean EPGM",
+                  caption = sprintf("Points: mean over %s; bars: %g%% bootstrap interval; labels: significant series (adjusted p < %g).",
+                                    paste(s$over, collapse = " x "), 100 * s$conf_level, s$alpha)) +
+    theme_propgrad()
+}
+
+#' Heatmap of EPGMs: inputs x properties
+#'
+#' @param object A [property_test()] result.
+#' @param x,y `by` columns for the axes (default: the last and the first `by`
+#'   columns, e.g. property across and image down for
+#'   `by = c("image", "model", "property")`).
+#' @param facet Optional `by` column for panels (e.g. `"model"`).
+#' @param draw `FALSE` returns the data that would be plotted.
+#' @param ... Unused.
+#' @return A ggplot, or a data frame with `draw = FALSE`. Significant cells
+#'   (adjusted p < 0.01) carry a dot.
+#' @method autoplot propgrad_tests
+#' @export
+#' @examples
+#' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
+#'                        n_perm = 999, seed = 1)
+#' ggplot2::autoplot(tests, x = "property", y = "image", facet = "model")
+autoplot.propgrad_tests <- function(object, x = NULL, y = NULL, facet = NULL, draw = TRUE, ...) {
+  call <- rlang::current_env()
+  by <- attr(object, "settings")$by
+  x <- x %||% by[length(by)]
+  y <- y %||% by[1]
+  for (arg in list(list("x", x), list("y", y), list("facet", facet))) {
+    if (!is.null(arg[[2]]) && (length(arg[[2]]) != 1 || is.na(arg[[2]]) || !arg[[2]] %in% by)) {
+      abort_input("{.arg {arg[[1]]}} must be one {.arg by} column of the tests: {.val {by}}.",
+                  "propgrad_error_column", call = call)
+    }
+  }
+  df <- tidy.propgrad_tests(object)
+  df$significant <- df$p.adjusted < 0.01
+  if (!draw) return(df)
+  p <- ggplot2::ggplot(df, ggplot2::aes(.data[[x]], .data[[y]], fill = .data$estimate)) +
+    ggplot2::geom_tile(colour = "white") +
+    ggplot2::geom_point(data = df[df$significant, ], size = 1.2, colour = "white") +
+    ggplot2::scale_fill_viridis_c(name = "EPGM") +
+    ggplot2::labs(x = x, y = y, caption = "Dots: adjusted p < 0.01") +
+    theme_propgrad() + ggplot2::theme(legend.position = "right")
+  if (!is.null(facet)) p <- p + ggplot2::facet_wrap(ggplot2::vars(.data[[facet]]))
+  p
+}
+
+# Rows of df whose columns equal the values in `where` (a named list).
+select_rows <- function(df, where, call, index = FALSE) {
+  keep <- rep(TRUE, nrow(df))
+  for (col in names(where)) {
+    if (!col %in% names(df)) {
+      abort_input("Unknown column {.val {col}} in {.arg where}.", "propgrad_error_column", call = call)
+    }
+    present <- unique(as.character(df[[col]]))
+    wanted <- as.character(where[[col]])
+    if (!all(wanted %in% present)) {
+      abort_input(c("No {.val {col}} {.val {setdiff(wanted, present)}}.",
+                    i = "Available: {.val {utils::head(present, 20)}}."),
+                  "propgrad_error_model", call = call)
+    }
+    keep <- keep & as.character(df[[col]]) %in% wanted
+  }
+  if (index) which(keep) else df[keep, , drop = FALSE]
+}

@@ -1,0 +1,83 @@
+# ggplot2 figures: each returns a ggplot with the expected layers and data
+# (or that data with draw = FALSE), saves to PNG and PDF, and refuses inputs
+# it cannot draw with classed errors.
+
+plot_tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
+                            n_perm = 999, seed = 1, probs = c("p_cat", "p_dog"))
+where <- list(image = "img05", property = "fur_colour")
+one <- subset(pg_study, image == "img05" & model == "dark_dogs_bias" & property == "fur_colour")
+
+layer_geoms <- function(p) vapply(p$layers, function(l) class(l$geom)[1], character(1))
+
+test_that("output curves: one line per model, EPGM and p in the legend, flips marked", {
+  p <- plot_curves(pg_study, plot_tests, where, probs = c("p_cat", "p_dog"))
+  expect_s3_class(p, "ggplot")
+  expect_equal(layer_geoms(p), c("GeomLine", "GeomHline", "GeomPoint"))
+  d <- plot_curves(pg_study, plot_tests, where, probs = c("p_cat", "p_dog"), draw = FALSE)
+  expect_equal(nrow(d), 150)
+  expect_equal(nlevels(d$series), 3)
+  row <- plot_tests[plot_tests$image == "img05" & plot_tests$property == "fur_colour" &
+                      plot_tests$model == "dark_dogs_bias", ]
+  lab <- grep("^dark_dogs_bias", levels(d$series), value = TRUE)
+  expect_match(lab, format(signif(row$estimate, 3)), fixed = TRUE)
+  expect_equal(d$output[d$series == lab], one$p_cat[order(one$strength)])
+  expect_equal(sum(d$flip[d$series == lab]), prediction_flips(one[c("p_cat", "p_dog")]))
+  expect_equal(layer_geoms(plot_curves(pg_study, plot_tests, where, threshold = NULL)), "GeomLine")
+})
+
+test_that("plot_curves refuses what it cannot draw", {
+  expect_error(plot_curves(pg_study, plot_tests, list(image = "img05")), class = "propgrad_error_input")
+  expect_error(plot_curves(pg_study, plot_tests, list(image = "img99", property = "fur_colour")),
+               class = "propgrad_error_model")
+  expect_error(plot_curves(pg_study, plot_tests, where, colour = "species"), class = "propgrad_error_column")
+  expect_error(plot_curves(pg_study, pg_study, where), class = "propgrad_error_type")
+  expect_error(plot_curves(pg_study, plot_tests, list("img05")), class = "propgrad_error_input")
+})
+
+test_that("a test's null distribution needs keep_null", {
+  res <- shuffle_test(one$p_cat, one$strength, n_perm = 500, seed = 1)
+  expect_error(ggplot2::autoplot(res), class = "propgrad_error_keep_null")
+  kept <- shuffle_test(one$p_cat, one$strength, n_perm = 500, seed = 1, keep_null = TRUE)
+  p <- ggplot2::autoplot(kept)
+  expect_equal(layer_geoms(p), c("GeomBar", "GeomVline"))
+  expect_equal(ggplot2::autoplot(kept, draw = FALSE)$statistic, kept$null)
+  expect_equal(p$layers[[2]]$data$value, c(kept$statistic, kept$null_mean))
+})
+
+test_that("shuffled curves are permutations of the observed outputs", {
+  res <- shuffle_test(one$p_cat, one$strength, n_perm = 100, seed = 1)
+  d <- ggplot2::autoplot(res, type = "shuffles", n_shuffles = 3, draw = FALSE)
+  expect_equal(nrow(d), 4 * 50)
+  obs <- d$output[d$curve == "observed"]
+  expect_equal(obs, one$p_cat[order(one$strength)])
+  for (k in 1:3) expect_equal(sort(d$output[d$curve == paste("shuffle", k)]), sort(obs))
+  expect_s3_class(ggplot2::autoplot(res, type = "shuffles"), "ggplot")
+})
+
+test_that("the study summary plot shows means, intervals and significance counts", {
+  s <- summary(plot_tests, seed = 1)
+  p <- ggplot2::autoplot(s)
+  expect_equal(layer_geoms(p), c("GeomPointrange", "GeomText"))
+  d <- ggplot2::autoplot(s, draw = FALSE)
+  expect_equal(d$x, s$model)
+  expect_equal(d$label, sprintf("%d/%d", s$n_significant, s$n_series))
+})
+
+test_that("the heatmap tiles inputs x properties and marks significant cells", {
+  p <- ggplot2::autoplot(plot_tests, facet = "model")
+  expect_equal(layer_geoms(p), c("GeomTile", "GeomPoint"))
+  expect_equal(rlang::as_label(p$mapping$x), "property")
+  expect_equal(rlang::as_label(p$mapping$y), "image")
+  d <- ggplot2::autoplot(plot_tests, draw = FALSE)
+  expect_equal(d$significant, plot_tests$p.adjusted < 0.01)
+  expect_error(ggplot2::autoplot(plot_tests, x = "species"), class = "propgrad_error_column")
+})
+
+test_that("plots save cleanly to PNG and PDF", {
+  p <- plot_curves(pg_study, plot_tests, where, probs = c("p_cat", "p_dog"))
+  for (ext in c("png", "pdf")) {
+    f <- tempfile(fileext = paste0(".", ext))
+    ggplot2::ggsave(f, p, width = 6, height = 4, dpi = 72)
+    expect_gt(file.size(f), 1000)
+  }
+})
