@@ -6,8 +6,9 @@
 #' Tests every series of [pg_study] (image x model x property, output
 #' `p_cat`), prints the result table and the study summary per model x
 #' property ([summary.propgrad_tests()]), and writes both as CSV files
-#' (`property_tests.csv`, `study_summary.csv`) and three PNG figures (output
-#' curves of one image, the study summary, a heatmap) to `out_dir`.
+#' (`property_tests.csv`, `study_summary.csv`), the summary as a LaTeX table
+#' (`study_summary.tex`) and three PNG figures (output curves of one image,
+#' the study summary, a heatmap) to `out_dir`.
 #'
 #' @param out_dir Folder for the results; created if needed.
 #' @param n_perm Shuffles per series.
@@ -36,6 +37,8 @@ run_example_study <- function(out_dir = "propgrad-demo", n_perm = 10000, seed = 
   summary_file <- file.path(out_dir, "study_summary.csv")
   utils::write.csv(tidy(res), tests_file, row.names = FALSE)
   utils::write.csv(tidy(study), summary_file, row.names = FALSE)
+  table_file <- file.path(out_dir, "study_summary.tex")
+  writeLines(pg_table(study, format = "latex"), table_file)
   plots <- list(
     curves_img05_fur_colour = plot_curves(propgrad::pg_study, res,
                                           list(image = "img05", property = "fur_colour"),
@@ -47,6 +50,6 @@ run_example_study <- function(out_dir = "propgrad-demo", n_perm = 10000, seed = 
   for (i in seq_along(plots)) {
     ggplot2::ggsave(plot_files[i], plots[[i]], width = 7, height = 4.5, dpi = 150, bg = "white")
   }
-  cli::cli_inform(c(v = "Wrote {.file {c(tests_file, summary_file, plot_files)}}."))
+  cli::cli_inform(c(v = "Wrote {.file {c(tests_file, summary_file, table_file, plot_files)}}."))
   invisible(res)
 }

@@ -247,6 +247,27 @@ print.propgrad_tests <- function(x, digits = 3, n = 20, ...) {
   invisible(x)
 }
 
+# Subsetting keeps the settings (and the kept null distributions of the rows
+# kept), so summaries, plots and tables work on a subset too. Rows are
+# renumbered so that subsets of subsets stay aligned with the null matrix.
+#' @export
+`[.propgrad_tests` <- function(x, ...) {
+  out <- NextMethod()
+  if (!is.data.frame(out)) return(out)
+  s <- attr(x, "settings")
+  if (!all(c(s$by, "output", "estimate", "p.value", "p.adjusted") %in% names(out))) {
+    return(as.data.frame(unclass(out)))
+  }
+  null <- attr(x, "null")
+  rows <- suppressWarnings(as.integer(rownames(out)))
+  rownames(out) <- NULL
+  attr(out, "settings") <- s
+  attr(out, "null") <- if (!is.null(null) && !anyNA(rows) && all(rows <= ncol(null))) {
+    null[, rows, drop = FALSE]
+  }
+  out
+}
+
 #' @rdname propgrad_tidiers
 #' @method tidy propgrad_tests
 #' @export

@@ -1,0 +1,118 @@
+# Publication tables of test and summary results: estimates with intervals,
+# p-values as journals print them (< 0.001), adjusted p-values and
+# significance marks with a footnote, rows grouped by their leading columns;
+# rendered as Markdown, LaTeX (booktabs) or HTML through knitr::kable().
+
+#' Publication table of shuffle tests or a study summary
+#'
+#' @param x A [property_test()] result, a [summary.propgrad_tests()] result
+#'   or a [compare_models()] result.
+#' @param format `"markdown"`, `"latex"` (booktabs) or `"html"`.
+#' @param digits Significant digits of estimates.
+#' @param alpha Significance level for the marks (adjusted p-values).
+#' @param caption Optional table caption.
+#' @return A `knitr_kable` character vector; print it, or `writeLines()` it
+#'   to a file. Repeated group labels in the leading columns are left blank.
+#' @export
+#' @examples
+#' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
+#'                        n_perm = 999, seed = 1)
+#' pg_table(summary(tests, seed = 1))
+#' pg_table(subset(tests, image %in% c("img01", "img05")), format = "latex")
+pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alpha = 0.01,
+                     caption = NULL) {
+  call <- rlang::current_env()
+  format <- check_choice(format, c("markdown", "latex", "html"), arg = "format", call = call)
+  check_whole(digits, 1, 10, arg = "digits", call = call)
+  check_probability(alpha, "alpha", call)
+  if (!is.data.frame(x) || nrow(x) == 0) {
+    abort_input("{.arg x} must be a non-empty result of {.fn property_test}, {.fn summary} or {.fn compare_models}.",
+                "propgrad_error_input", call = call)
+  }
+  num <- function(v) vapply(signif(v, digits), function(e) format(e), character(1))
+  if (inherits(x, "propgrad_summary")) {
+    s <- attr(x, "settings")
+    groups <- setdiff(names(x), c("n_series", "estimate", "conf.low", "conf.high", "median", "sd",
+                                  "n_significant", "share_significant", "flips"))
+    body <- data.frame(
+      n = x$n_series,
+      `Mean EPGM [CI]` = sprintf("%s [%s, %s]", num(x$estimate), num(x$conf.low), num(x$conf.high)),
+      Median = num(x$median),
+      Significant = sprintf("%d/%d", x$n_significant, x$n_series),
+      check.names = FALSE)
+    if ("flips" %in% names(x)) body$Flips <- x$flips
+    note <- sprintf("Mean over %s with %g%% bootstrap interval; significant: adjusted p < %g (%s).",
+                    paste(s$over, collapse = " x "), 100 * s$conf_level, s$alpha, s$tests$p_adjust)
+  } else if (inherits(x, "propgrad_tests")) {
+    s <- attr(x, "settings")
+    groups <- c(s$by, if (length(unique(x$output)) > 1) "output")
+    mark <- ifelse(x$p.adjusted < alpha, "*", "")
+    body <- data.frame(EPGM = num(x$estimate), z = num(x$z), p = format_p_table(x$p.value),
+                       `Adjusted p` = paste0(format_p_table(x$p.adjusted), mark),
+                       check.names = FALSE)
+    if ("flips" %in% names(x)) body$Flips <- x$flips
+    note <- sprintf("p: shuffle test (%s, %s shuffles, %s); * adjusted p < %g (%s).",
+                    s$alternative, format(s$n_perm, big.mark = ","), s$p_method, alpha, s$p_adjust)
+  } else if (all(c("model_1", "model_2", "effect_size") %in% names(x))) {
+    groups <- setdiff(names(x), c("model_1", "model_2", "n_pairs", "estimate", "conf.low",
+                                  "conf.high", "effect_size", "p.value", "exact"))
+    mark <- ifelse(x$p.value < alpha, "*", "")
+    body <- data.frame(Comparison = paste(x$model_2, "-", x$model_1), n = x$n_pairs,
+                       `Difference [CI]` = sprintf("%s [%s, %s]", num(x$estimate), num(x$conf.low),
+                                                   num(x$conf.high)),
+                       `d_z` = num(x$effect_size), p = paste0(format_p_table(x$p.value), mark),
+                       check.names = FALSE)
+    note <- sprintf("Paired sign-flip test of the mean EPGM difference; * p < %g.", alpha)
+  } else {
+    abort_input("{.arg x} must be a result of {.fn property_test}, {.fn summary} or {.fn compare_models}.",
+                "propgrad_error_input", call = call)
+  }
+  lead <- as.data.frame(lapply(as.data.frame(x)[groups], as.character), check.names = FALSE)
+  o <- do.call(order, unname(as.list(as.data.frame(x)[groups])))
+  lead <- lead[o, , drop = FALSE]
+  body <- body[o, , drop = FALSE]
+  # Blank a group label where it repeats the row above (within its parents).
+  if (nrow(lead) > 1 && ncol(lead) > 1) {
+    for (j in rev(seq_len(ncol(lead) - 1))) {
+      same <- c(FALSE, vapply(2:nrow(lead), function(i) all(lead[i, 1:j] == lead[i - 1, 1:j]), TRUE))
+      lead[[j]][same] <- ""
+    }
+  }
+  names(lead) <- tools::toTitleCase(gsub("_", " ", names(lead)))
+  table <- cbind(lead, body)
+  rownames(table) <- NULL
+  if (format == "latex") {
+    # Escaped here rather than by kable, which would leave "<" to LaTeX's
+    # text font (where it prints as an inverted exclamation mark).
+    table[] <- lapply(table, function(col) latex_escape(as.character(col)))
+    names(table) <- latex_escape(names(table))
+  }
+  out <- knitr::kable(table, format = if (format == "markdown") "pipe" else format,
+                      escape = format != "latex", booktabs = TRUE, linesep = "", caption = caption,
+                      align = c(rep("l", ncol(lead)), ifelse(names(body) == "Comparison", "l", "r")))
+  footnote(out, note, format)
+}
+
+format_p_table <- function(p) {
+  ifelse(p < 0.001, "< 0.001", trimws(formatC(p, digits = 3, format = "fg")))
+}
+
+footnote <- function(kable, note, format) {
+  text <- switch(format,
+    markdown = c(kable, "", note),
+    latex = sub("\\end{table}", paste0("\\par\\smallskip{\\footnotesize ", latex_escape(note),
+                                       "}\n\\end{table}"),
+                paste(kable, collapse = "\n"), fixed = TRUE),
+    html = c(kable, paste0("<p><small>", note, "</small></p>")))
+  if (format == "latex" && !grepl("\\end{table}", text, fixed = TRUE)) {
+    text <- paste0(text, "\n\\par\\smallskip{\\footnotesize ", latex_escape(note), "}")
+  }
+  structure(paste(text, collapse = "\n"), format = attr(kable, "format"), class = "knitr_kable")
+}
+
+latex_escape <- function(x) {
+  x <- gsub("\\", "\\textbackslash{}", x, fixed = TRUE)
+  x <- gsub("([%&#_$])", "\\\\\\1", x)
+  x <- gsub("<", "$<$", x, fixed = TRUE)
+  gsub(">", "$>$", x, fixed = TRUE)
+}
