@@ -17,7 +17,12 @@
 #' @param probs Optional names of class-probability (or logit) columns; adds
 #'   the number of prediction flips along each series.
 #' @param p_adjust Multiple-testing adjustment across all rows, any of
-#'   [stats::p.adjust.methods] (default `"holm"`).
+#'   [stats::p.adjust.methods] (default `"holm"`), or `"westfall_young"`:
+#'   the step-down max-T adjustment of Westfall and Young (1993), which uses
+#'   the dependence between series. For it every series is shuffled with the
+#'   same permutations (one shared stream), so all series need the same
+#'   number of steps; the per-series p-values then differ from a run with
+#'   another adjustment, and memory grows as series x `n_perm`.
 #' @inheritParams shuffle_test
 #' @param ... Gradient settings (`spacing`, `rescale`, `period`, `smooth`),
 #'   `ties` and `tolerance`, as in [shuffle_test()].
@@ -60,9 +65,12 @@ property_test <- function(data, output, property, by = NULL,
   }
   check_columns(data, spec, probs, call)
   check_flag(joint, arg = "joint", call = call)
-  p_adjust <- check_choice(p_adjust, stats::p.adjust.methods, arg = "p_adjust", call = call)
+  p_adjust <- check_choice(p_adjust, c(stats::p.adjust.methods, "westfall_young"),
+                           arg = "p_adjust", call = call)
   settings <- shuffle_settings(statistic, alternative, n_perm, p_method, sequential, seed,
                                nthreads, keep_null, list(...), call = call)
+  max_t <- p_adjust == "westfall_young"
+  if (max_t) check_max_t_settings(settings, call)
 
   groups <- series_groups(data, spec$by)
   outputs <- if (joint) list(spec$output) else as.list(spec$output)
@@ -96,7 +104,14 @@ property_test <- function(data, output, property, by = NULL,
     }
   }
   inform_sorted(n_sorted, n_averaged, "series")
-  res <- run_shuffle_engine(series, keys, settings, call = call)
+  if (max_t) {
+    check_shared_lengths(series, call)
+    # One shared stream: every series sees the same permutations, so the
+    # maximum over series of each shuffle is a draw from the joint null.
+    keys[] <- "westfall_young"
+  }
+  res <- run_shuffle_engine(series, keys, utils::modifyList(settings, list(keep_null = settings$keep_null || max_t)),
+                            call = call)
 
   out <- groups$values[row_group, , drop = FALSE]
   rownames(out) <- NULL
@@ -110,7 +125,11 @@ property_test <- function(data, output, property, by = NULL,
   out$p.value <- res$p.value
   out$conf.low <- res$conf.low
   out$conf.high <- res$conf.high
-  out$p.adjusted <- stats::p.adjust(res$p.value, method = p_adjust)
+  out$p.adjusted <- if (max_t) {
+    westfall_young(res$null, res$statistic, res$null_mean, res$null_sd, settings$alternative)
+  } else {
+    stats::p.adjust(res$p.value, method = p_adjust)
+  }
   out$n_perm <- res$n_used
   if (!is.null(probs)) out$flips <- flips
   attr(out, "settings") <- list(statistic = settings$statistic, alternative = settings$alternative,
