@@ -53,6 +53,8 @@ scale_fill_propgrad <- function(...) ggplot2::scale_fill_manual(values = pg_pale
 #' @param threshold Decision threshold drawn as a dashed line, or `NULL`.
 #' @param probs Class-probability columns; steps where the argmax changes are
 #'   marked. `NULL`: no marks.
+#' @param polar Draw around a circle (for periodic properties such as an
+#'   angle; the tests must have been run with `period`).
 #' @param draw `FALSE` returns the data frame that would be plotted.
 #' @return A ggplot, or a data frame with `draw = FALSE`.
 #' @export
@@ -62,8 +64,9 @@ scale_fill_propgrad <- function(...) ggplot2::scale_fill_manual(values = pg_pale
 #' plot_curves(pg_study, tests, list(image = "img05", property = "fur_colour"),
 #'             probs = c("p_cat", "p_dog"))
 plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, probs = NULL,
-                        draw = TRUE) {
+                        polar = FALSE, draw = TRUE) {
   call <- rlang::current_env()
+  check_flag(polar, arg = "polar", call = call)
   if (!inherits(tests, "propgrad_tests")) {
     abort_input("{.arg tests} must be a {.fn property_test} result.", "propgrad_error_type", call = call)
   }
@@ -105,19 +108,97 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
   }
   curves <- curves[order(curves$series, curves$property), ]
   rownames(curves) <- NULL
+  period <- s$period
+  if (polar && is.null(period)) {
+    abort_input(c("A polar plot needs a periodic property.",
+                  i = "Run {.fn property_test} with {.arg period} (e.g. {.code period = 360})."),
+                "propgrad_error_input", call = call)
+  }
   if (!draw) return(curves)
   where_text <- paste(names(where), unlist(lapply(where, as.character)), sep = " = ", collapse = ", ")
-  p <- ggplot2::ggplot(curves, ggplot2::aes(.data$property, .data$output, colour = .data$series)) +
-    ggplot2::geom_line(linewidth = 0.8)
+  lines <- curves
+  if (polar) {
+    # Close each curve: the first step again, one period later.
+    firsts <- curves[!duplicated(curves$series), ]
+    firsts$property <- firsts$property + period
+    firsts$flip <- FALSE
+    lines <- rbind(curves, firsts)
+  }
+  p <- ggplot2::ggplot(lines, ggplot2::aes(.data$property, .data$output, colour = .data$series)) +
+    ggplot2::geom_path(linewidth = 0.8)
   if (!is.null(threshold)) p <- p + ggplot2::geom_hline(yintercept = threshold, linetype = "dashed", colour = "grey40")
   if (any(curves$flip)) {
     p <- p + ggplot2::geom_point(data = curves[curves$flip, ], shape = 4, size = 3, stroke = 1.2,
                                  show.legend = FALSE)
   }
+  if (polar) {
+    start <- min(curves$property)
+    p <- p + ggplot2::coord_polar(start = 0) +
+      ggplot2::scale_x_continuous(limits = c(start, start + period),
+                                  breaks = start + period * (0:3) / 4)
+  }
   p + scale_colour_propgrad(name = NULL) +
     ggplot2::guides(colour = ggplot2::guide_legend(ncol = 1)) +
     ggplot2::labs(x = s$property, y = output, title = where_text) +
     theme_propgrad()
+}
+
+#' EPGM along training
+#'
+#' Training dynamics: the mean EPGM per epoch (or any ordered `by` column),
+#' one line per `colour` group (e.g. pre-trained versus random
+#' initialisation), one panel per `facet` group (e.g. architecture), with the
+#' number of prediction flips as point sizes when the tests have flips.
+#'
+#' @param tests A [property_test()] result over checkpoints.
+#' @param x The `by` column that orders the checkpoints (numeric).
+#' @param colour,facet Optional `by` columns for lines and panels.
+#' @param draw `FALSE` returns the data that would be plotted.
+#' @return A ggplot, or a data frame with `draw = FALSE`: the mean EPGM and
+#'   total flips per x, colour and facet (averaged over the other `by`
+#'   columns, e.g. images).
+#' @export
+#' @examples
+#' set.seed(1)
+#' d <- expand.grid(step = 1:30, epoch = 1:10, arch = c("resnet", "densenet"))
+#' d$p <- plogis((d$step - 15) / ifelse(d$arch == "resnet", 2, 1 + d$epoch)) +
+#'   rnorm(nrow(d), sd = 0.01)
+#' d$q <- 1 - d$p
+#' tests <- property_test(d, p ~ step | arch + epoch, n_perm = 199, seed = 1,
+#'                        probs = c("p", "q"))
+#' plot_dynamics(tests, x = "epoch", facet = "arch")
+plot_dynamics <- function(tests, x = "epoch", colour = NULL, facet = NULL, draw = TRUE) {
+  call <- rlang::current_env()
+  if (!inherits(tests, "propgrad_tests")) {
+    abort_input("{.arg tests} must be a {.fn property_test} result.", "propgrad_error_type", call = call)
+  }
+  by <- attr(tests, "settings")$by
+  for (arg in list(list("x", x), list("colour", colour), list("facet", facet))) {
+    if (!is.null(arg[[2]]) && (length(arg[[2]]) != 1 || is.na(arg[[2]]) || !arg[[2]] %in% by)) {
+      abort_input("{.arg {arg[[1]]}} must be one {.arg by} column of the tests: {.val {by}}.",
+                  "propgrad_error_column", call = call)
+    }
+  }
+  if (!is.numeric(tests[[x]])) {
+    abort_input("{.arg x} must be a numeric column (epochs, steps), not {.obj_type_friendly {tests[[x]]}}.",
+                "propgrad_error_type", call = call)
+  }
+  keys <- c(x, colour, facet)
+  df <- stats::aggregate(data.frame(estimate = tests$estimate), tests[keys], mean)
+  has_flips <- "flips" %in% names(tests)
+  if (has_flips) df$flips <- stats::aggregate(tests$flips, tests[keys], sum)$x
+  df <- df[do.call(order, unname(as.list(df[keys]))), , drop = FALSE]
+  rownames(df) <- NULL
+  if (!draw) return(df)
+  aes_line <- if (is.null(colour)) ggplot2::aes(.data[[x]], .data$estimate)
+              else ggplot2::aes(.data[[x]], .data$estimate, colour = .data[[colour]])
+  p <- ggplot2::ggplot(df, aes_line) + ggplot2::geom_line(linewidth = 0.8)
+  if (has_flips) {
+    p <- p + ggplot2::geom_point(ggplot2::aes(size = .data$flips), alpha = 0.7) +
+      ggplot2::scale_size_area(name = "flips", max_size = 5)
+  }
+  if (!is.null(facet)) p <- p + ggplot2::facet_wrap(ggplot2::vars(.data[[facet]]))
+  p + scale_colour_propgrad() + ggplot2::labs(x = x, y = "mean EPGM") + theme_propgrad()
 }
 
 #' Plot a shuffle test

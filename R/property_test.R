@@ -136,7 +136,8 @@ property_test <- function(data, output, property, by = NULL,
                                 p_method = settings$p_method, n_perm = settings$n_perm,
                                 sequential = settings$sequential, seed = settings$seed,
                                 p_adjust = p_adjust, property = spec$property, by = spec$by,
-                                spacing = settings$gradient$spacing)
+                                spacing = settings$gradient$spacing,
+                                period = if (settings$gradient$period > 0) settings$gradient$period)
   if (settings$keep_null) attr(out, "null") <- res$null
   class(out) <- c("propgrad_tests", "data.frame")
   out

@@ -11,7 +11,7 @@ apt_pkgs=(
   r-cran-cli r-cran-rlang r-cran-generics r-cran-testthat r-cran-withr r-cran-callr
   r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown
   r-cran-coin python3-numpy
-  r-cran-ggplot2 r-cran-vdiffr
+  r-cran-ggplot2 r-cran-vdiffr r-cran-png r-cran-jpeg
 )
 
 if [ "${PROPGRAD_SETUP_SKIP_APT:-0}" != 1 ] && command -v apt-get >/dev/null; then

@@ -12,7 +12,7 @@ layer_geoms <- function(p) vapply(p$layers, function(l) class(l$geom)[1], charac
 test_that("output curves: one line per model, EPGM and p in the legend, flips marked", {
   p <- plot_curves(pg_study, plot_tests, where, probs = c("p_cat", "p_dog"))
   expect_s3_class(p, "ggplot")
-  expect_equal(layer_geoms(p), c("GeomLine", "GeomHline", "GeomPoint"))
+  expect_equal(layer_geoms(p), c("GeomPath", "GeomHline", "GeomPoint"))
   d <- plot_curves(pg_study, plot_tests, where, probs = c("p_cat", "p_dog"), draw = FALSE)
   expect_equal(nrow(d), 150)
   expect_equal(nlevels(d$series), 3)
@@ -22,7 +22,7 @@ test_that("output curves: one line per model, EPGM and p in the legend, flips ma
   expect_match(lab, format(signif(row$estimate, 3)), fixed = TRUE)
   expect_equal(d$output[d$series == lab], one$p_cat[order(one$strength)])
   expect_equal(sum(d$flip[d$series == lab]), prediction_flips(one[c("p_cat", "p_dog")]))
-  expect_equal(layer_geoms(plot_curves(pg_study, plot_tests, where, threshold = NULL)), "GeomLine")
+  expect_equal(layer_geoms(plot_curves(pg_study, plot_tests, where, threshold = NULL)), "GeomPath")
 })
 
 test_that("plot_curves refuses what it cannot draw", {
@@ -80,4 +80,37 @@ test_that("plots save cleanly to PNG and PDF", {
     ggplot2::ggsave(f, p, width = 6, height = 4, dpi = 72)
     expect_gt(file.size(f), 1000)
   }
+})
+
+test_that("periodic properties draw around a closed circle", {
+  angle <- seq(0, 330, by = 30)
+  d <- data.frame(toy = "elephant", prompt = rep(c("elephant", "giraffe"), each = 12), angle = angle,
+                  sim = c(0.25 + 0.05 * abs(sin(angle * pi / 180)), rep(0.2, 12) + (1:12) %% 2 / 100))
+  tests <- property_test(d, sim ~ angle | toy + prompt, period = 360, n_perm = 199, seed = 1)
+  expect_equal(attr(tests, "settings")$period, 360)
+  p <- plot_curves(d, tests, list(toy = "elephant"), colour = "prompt", threshold = NULL, polar = TRUE)
+  expect_s3_class(p$coordinates, "CoordPolar")
+  # each curve is closed by its first step again at 360 degrees
+  expect_equal(nrow(p$data), 2 * 13)
+  expect_equal(sum(p$data$property == 360), 2)
+  flat <- property_test(d, sim ~ angle | toy + prompt, n_perm = 199, seed = 1)
+  expect_error(plot_curves(d, flat, list(toy = "elephant"), colour = "prompt", polar = TRUE),
+               class = "propgrad_error_input")
+})
+
+test_that("training dynamics: mean EPGM per epoch with flips, per architecture", {
+  set.seed(1)
+  d <- expand.grid(step = 1:20, epoch = 1:5, arch = c("resnet", "densenet"), image = 1:2)
+  d$p <- plogis((d$step - 10) / ifelse(d$arch == "resnet", 2, d$epoch)) + rnorm(nrow(d), sd = 0.01)
+  d$q <- 1 - d$p
+  tests <- property_test(d, p ~ step | arch + epoch + image, n_perm = 99, seed = 1, probs = c("p", "q"))
+  df <- plot_dynamics(tests, x = "epoch", facet = "arch", draw = FALSE)
+  expect_equal(nrow(df), 10)
+  one <- tests[tests$arch == "densenet" & tests$epoch == 3, ]
+  expect_equal(df$estimate[df$arch == "densenet" & df$epoch == 3], mean(one$estimate))
+  expect_equal(df$flips[df$arch == "densenet" & df$epoch == 3], sum(one$flips))
+  p <- plot_dynamics(tests, x = "epoch", facet = "arch")
+  expect_equal(layer_geoms(p), c("GeomLine", "GeomPoint"))
+  expect_error(plot_dynamics(tests, x = "arch"), class = "propgrad_error_type")
+  expect_error(plot_dynamics(tests, x = "epochs"), class = "propgrad_error_column")
 })
