@@ -8,7 +8,8 @@
 #' property ([summary.propgrad_tests()]), and writes both as CSV files
 #' (`property_tests.csv`, `study_summary.csv`), the summary as a LaTeX table
 #' (`study_summary.tex`) and three PNG figures (output curves of one image,
-#' the study summary, a heatmap) to `out_dir`.
+#' the study summary, a heatmap) and an HTML report ([pg_report()], when
+#' rmarkdown and pandoc are available) to `out_dir`.
 #'
 #' @param out_dir Folder for the results; created if needed.
 #' @param n_perm Shuffles per series.
@@ -50,6 +51,17 @@ run_example_study <- function(out_dir = "propgrad-demo", n_perm = 10000, seed = 
   for (i in seq_along(plots)) {
     ggplot2::ggsave(plot_files[i], plots[[i]], width = 7, height = 4.5, dpi = 150, bg = "white")
   }
-  cli::cli_inform(c(v = "Wrote {.file {c(tests_file, summary_file, table_file, plot_files)}}."))
+  report_file <- file.path(out_dir, "report.html")
+  if (rmarkdown_ready()) {
+    pg_report(res, report_file, data = propgrad::pg_study, seed = seed)
+  } else {
+    cli::cli_warn("Skipped the HTML report: it needs rmarkdown and pandoc.")
+    report_file <- NULL
+  }
+  cli::cli_inform(c(v = "Wrote {.file {c(tests_file, summary_file, table_file, plot_files, report_file)}}."))
   invisible(res)
+}
+
+rmarkdown_ready <- function() {
+  requireNamespace("rmarkdown", quietly = TRUE) && rmarkdown::pandoc_available("1.12.3")
 }

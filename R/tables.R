@@ -87,9 +87,11 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
     table[] <- lapply(table, function(col) latex_escape(as.character(col)))
     names(table) <- latex_escape(names(table))
   }
-  out <- knitr::kable(table, format = if (format == "markdown") "pipe" else format,
-                      escape = format != "latex", booktabs = TRUE, linesep = "", caption = caption,
-                      align = c(rep("l", ncol(lead)), ifelse(names(body) == "Comparison", "l", "r")))
+  args <- list(table, format = if (format == "markdown") "pipe" else format,
+               escape = format != "latex", booktabs = TRUE, linesep = "", caption = caption,
+               align = c(rep("l", ncol(lead)), ifelse(names(body) == "Comparison", "l", "r")))
+  if (format == "html") args$table.attr <- "class=\"table table-condensed\""
+  out <- do.call(knitr::kable, args)
   footnote(out, note, format)
 }
 
