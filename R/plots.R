@@ -67,9 +67,7 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
                         polar = FALSE, draw = TRUE) {
   call <- rlang::current_env()
   check_flag(polar, arg = "polar", call = call)
-  if (!inherits(tests, "propgrad_tests")) {
-    abort_input("{.arg tests} must be a {.fn property_test} result.", "propgrad_error_type", call = call)
-  }
+  check_tests(tests, call)
   s <- attr(tests, "settings")
   if (!is.list(where) || is.null(names(where)) || any(names(where) == "")) {
     abort_input("{.arg where} must be a named list, e.g. {.code list(image = \"img01\")}.",
@@ -169,16 +167,9 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
 #' plot_dynamics(tests, x = "epoch", facet = "arch")
 plot_dynamics <- function(tests, x = "epoch", colour = NULL, facet = NULL, draw = TRUE) {
   call <- rlang::current_env()
-  if (!inherits(tests, "propgrad_tests")) {
-    abort_input("{.arg tests} must be a {.fn property_test} result.", "propgrad_error_type", call = call)
-  }
+  check_tests(tests, call)
   by <- attr(tests, "settings")$by
-  for (arg in list(list("x", x), list("colour", colour), list("facet", facet))) {
-    if (!is.null(arg[[2]]) && (length(arg[[2]]) != 1 || is.na(arg[[2]]) || !arg[[2]] %in% by)) {
-      abort_input("{.arg {arg[[1]]}} must be one {.arg by} column of the tests: {.val {by}}.",
-                  "propgrad_error_column", call = call)
-    }
-  }
+  check_by_columns(list(x = x, colour = colour, facet = facet), by, call)
   if (!is.numeric(tests[[x]])) {
     abort_input("{.arg x} must be a numeric column (epochs, steps), not {.obj_type_friendly {tests[[x]]}}.",
                 "propgrad_error_type", call = call)
@@ -327,12 +318,7 @@ autoplot.propgrad_tests <- function(object, x = NULL, y = NULL, facet = NULL, dr
   by <- attr(object, "settings")$by
   x <- x %||% by[length(by)]
   y <- y %||% by[1]
-  for (arg in list(list("x", x), list("y", y), list("facet", facet))) {
-    if (!is.null(arg[[2]]) && (length(arg[[2]]) != 1 || is.na(arg[[2]]) || !arg[[2]] %in% by)) {
-      abort_input("{.arg {arg[[1]]}} must be one {.arg by} column of the tests: {.val {by}}.",
-                  "propgrad_error_column", call = call)
-    }
-  }
+  check_by_columns(list(x = x, y = y, facet = facet), by, call)
   df <- tidy.propgrad_tests(object)
   df$significant <- df$p.adjusted < 0.01
   if (!draw) return(df)
@@ -344,6 +330,24 @@ autoplot.propgrad_tests <- function(object, x = NULL, y = NULL, facet = NULL, dr
     theme_propgrad() + ggplot2::theme(legend.position = "right")
   if (!is.null(facet)) p <- p + ggplot2::facet_wrap(ggplot2::vars(.data[[facet]]))
   p
+}
+
+check_tests <- function(tests, call) {
+  if (!inherits(tests, "propgrad_tests")) {
+    abort_input("{.arg tests} must be a {.fn property_test} result, not {.obj_type_friendly {tests}}.",
+                "propgrad_error_type", call = call)
+  }
+}
+
+# Each named argument, when given, must name one `by` column of the tests.
+check_by_columns <- function(args, by, call) {
+  for (name in names(args)) {
+    value <- args[[name]]
+    if (!is.null(value) && (length(value) != 1 || is.na(value) || !value %in% by)) {
+      abort_input("{.arg {name}} must be one {.arg by} column of the tests: {.val {by}}.",
+                  "propgrad_error_column", call = call)
+    }
+  }
 }
 
 # Rows of df whose columns equal the values in `where` (a named list).

@@ -147,10 +147,7 @@ compare_models <- function(tests, models, model = "model", over = NULL, n_perm =
 # Rows grouped by every by column except the inputs (`over`) and `exclude`,
 # plus the output.
 study_layout <- function(tests, over, call, exclude = NULL) {
-  if (!inherits(tests, "propgrad_tests")) {
-    abort_input("Expected the result of {.fn property_test}, not {.obj_type_friendly {tests}}.",
-                "propgrad_error_type", call = call)
-  }
+  check_tests(tests, call)
   if (nrow(tests) == 0) abort_input("The tests have no rows.", "propgrad_error_length", call = call)
   by <- attr(tests, "settings")$by
   if (is.null(over)) over <- by[1]
