@@ -142,3 +142,11 @@ test_that("image strips read PNG, JPEG and arrays and place thumbnails on the pr
   expect_error(plot_image_strip(files, values[-1]), class = "propgrad_error_length")
   expect_error(plot_image_strip(list(matrix("a", 2, 2)), 1), class = "propgrad_error_type")
 })
+
+test_that("figures look as they did (vdiffr)", {
+  skip_if_not_installed("vdiffr")
+  vdiffr::expect_doppelganger("curves-img05-fur-colour",
+                              plot_curves(pg_study, plot_tests, where, probs = c("p_cat", "p_dog")))
+  vdiffr::expect_doppelganger("study-summary", ggplot2::autoplot(summary(plot_tests, seed = 1)))
+  vdiffr::expect_doppelganger("heatmap", ggplot2::autoplot(plot_tests, facet = "model"))
+})
