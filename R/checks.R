@@ -60,14 +60,18 @@ check_finite_numbers <- function(x, arg, call = rlang::caller_env()) {
   }
   bad <- !is.finite(x)
   if (any(bad)) {
-    kinds <- c(if (anyNA(x[bad & !is.nan(x)])) "NA", if (any(is.nan(x))) "NaN",
-               if (any(is.infinite(x))) "Inf")
+    kinds <- nonfinite_kinds(x)
     abort_input(c("{.arg {arg}} must not contain {.or {kinds}}.",
                   x = "Found {sum(bad)} non-finite value{?s}, first at position {which(bad)[1]}.",
                   i = "Remove or impute those steps before testing."),
                 "propgrad_error_nonfinite", call = call)
   }
   invisible(x)
+}
+
+# Which of NA, NaN and Inf occur in x, for error messages.
+nonfinite_kinds <- function(x) {
+  c(if (any(is.na(x) & !is.nan(x))) "NA", if (any(is.nan(x))) "NaN", if (any(is.infinite(x))) "Inf")
 }
 
 check_nthreads <- function(nthreads, call = rlang::caller_env()) {

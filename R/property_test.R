@@ -150,7 +150,7 @@ as_data_matrix <- function(data, cols, call) {
     bad <- !is.finite(data[[col]])
     if (any(bad)) {
       x <- data[[col]]
-      kinds <- c(if (any(is.na(x) & !is.nan(x))) "NA", if (any(is.nan(x))) "NaN", if (any(is.infinite(x))) "Inf")
+      kinds <- nonfinite_kinds(x)
       abort_input(c("Column {.val {col}} must not contain {.or {kinds}}.",
                     x = "Found {sum(bad)} non-finite value{?s}, first in row {which(bad)[1]}.",
                     i = "Remove or impute those steps before testing."),
