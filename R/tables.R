@@ -10,7 +10,8 @@
 #' @param format `"markdown"`, `"latex"` (booktabs) or `"html"`.
 #' @param digits Significant digits of estimates.
 #' @param alpha Significance level for the marks (adjusted p-values).
-#' @param caption Optional table caption.
+#' @param caption Optional table caption, as plain text (LaTeX special
+#'   characters such as `_` are escaped).
 #' @return A `knitr_kable` character vector; print it, or `writeLines()` it
 #'   to a file. Repeated group labels in the leading columns are left blank.
 #' @export
@@ -86,6 +87,7 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
     # text font (where it prints as an inverted exclamation mark).
     table[] <- lapply(table, function(col) latex_escape(as.character(col)))
     names(table) <- latex_escape(names(table))
+    if (!is.null(caption)) caption <- latex_escape(caption)
   }
   args <- list(table, format = if (format == "markdown") "pipe" else format,
                escape = format != "latex", booktabs = TRUE, linesep = "", caption = caption,

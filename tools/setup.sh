@@ -7,6 +7,7 @@ set -euo pipefail
 
 apt_pkgs=(
   r-base-dev cmake make g++ libgtest-dev libeigen3-dev pandoc qpdf
+  texlive-latex-base texlive-latex-recommended libtorch-dev
   r-cran-rcpp r-cran-rcpparmadillo r-cran-rcppeigen
   r-cran-cli r-cran-rlang r-cran-generics r-cran-testthat r-cran-withr r-cran-callr
   r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown

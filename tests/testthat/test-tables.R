@@ -35,6 +35,23 @@ test_that("LaTeX tables use booktabs and escape underscores", {
   expect_no_match(tab, " < ", fixed = TRUE)
 })
 
+test_that("LaTeX tables compile with pdflatex", {
+  pdflatex <- Sys.which("pdflatex")
+  skip_if(!nzchar(pdflatex), "pdflatex is not installed (tools/setup.sh installs it)")
+  dir <- withr::local_tempdir()
+  tables <- c(pg_table(table_small, format = "latex", caption = "Tests: p_cat"),
+              pg_table(summary(table_tests, seed = 1), format = "latex"),
+              pg_table(compare_models(table_tests, c("unbiased", "dark_cats_bias"), seed = 1),
+                       format = "latex"))
+  writeLines(c("\\documentclass{article}", "\\usepackage{booktabs}", "\\begin{document}",
+               tables, "\\end{document}"), file.path(dir, "tables.tex"))
+  log <- withr::with_dir(dir, system2(pdflatex, c("-interaction=nonstopmode", "-halt-on-error",
+                                                  "tables.tex"), stdout = TRUE, stderr = TRUE))
+  expect_null(attr(log, "status"))
+  expect_true(file.exists(file.path(dir, "tables.pdf")))
+  expect_false(any(grepl("^! ", log)), label = paste(grep("^! ", log, value = TRUE), collapse = "\n"))
+})
+
 test_that("subsetting tests keeps settings and the matching null columns", {
   kept <- property_test(pg_study, p_cat ~ strength | image + model + property,
                         n_perm = 50, seed = 1, keep_null = TRUE)
