@@ -17,3 +17,35 @@ pg_available_threads <- function() {
     .Call(`_propgrad_pg_available_threads`)
 }
 
+pg_has_torch <- function() {
+    .Call(`_propgrad_pg_has_torch`)
+}
+
+pg_torch_info <- function() {
+    .Call(`_propgrad_pg_torch_info`)
+}
+
+pg_torch_load <- function(path, device, editor) {
+    .Call(`_propgrad_pg_torch_load`, path, device, editor)
+}
+
+pg_torch_predict <- function(model, images, pre, batch_size, type) {
+    .Call(`_propgrad_pg_torch_predict`, model, images, pre, batch_size, type)
+}
+
+pg_torch_preprocess <- function(model, images, pre) {
+    .Call(`_propgrad_pg_torch_preprocess`, model, images, pre)
+}
+
+pg_torch_save_script <- function(source, buffers, path) {
+    invisible(.Call(`_propgrad_pg_torch_save_script`, source, buffers, path))
+}
+
+pg_torch_intervene <- function(image, kind, strengths, numbers, other, mask, padding, device, batch_size) {
+    .Call(`_propgrad_pg_torch_intervene`, image, kind, strengths, numbers, other, mask, padding, device, batch_size)
+}
+
+pg_torch_edit <- function(editor, image, strengths, batch_size) {
+    .Call(`_propgrad_pg_torch_edit`, editor, image, strengths, batch_size)
+}
+

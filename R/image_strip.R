@@ -5,8 +5,10 @@
 #' Thumbnails of intervened images along the property axis
 #'
 #' @param images Image file paths (PNG or JPEG), a list of arrays (H x W x C
-#'   or H x W, values 0..1 or 0..255), or one N x H x W x C array.
-#' @param values The property value of each image.
+#'   or H x W, values 0..1 or 0..255), one N x H x W x C array, or an
+#'   [intervene()] result.
+#' @param values The property value of each image (for an [intervene()]
+#'   result, its strengths by default).
 #' @param n How many thumbnails to show, evenly spaced over the images.
 #' @param draw `FALSE` returns the chosen images' positions.
 #' @return A ggplot whose x axis matches an output curve over `values`, or a
@@ -18,6 +20,7 @@
 #' plot_image_strip(imgs, seq(0, 1, length.out = 9), n = 5)
 plot_image_strip <- function(images, values, n = 5, draw = TRUE) {
   call <- rlang::current_env()
+  if (inherits(images, "propgrad_images") && missing(values)) values <- images$strengths
   images <- as_image_list(images, call)
   check_finite_numbers(values, "values", call)
   if (length(values) != length(images)) {
@@ -47,6 +50,7 @@ plot_image_strip <- function(images, values, n = 5, draw = TRUE) {
 }
 
 as_image_list <- function(images, call) {
+  if (inherits(images, "propgrad_images")) images <- images$images
   if (is.character(images)) return(lapply(images, read_image, call = call))
   if (is.array(images) && length(dim(images)) == 4) {
     images <- lapply(seq_len(dim(images)[1]), function(i) images[i, , , , drop = TRUE])
@@ -56,37 +60,4 @@ as_image_list <- function(images, call) {
                 "propgrad_error_type", call = call)
   }
   lapply(images, normalise_image, call = call)
-}
-
-read_image <- function(path, call) {
-  if (!file.exists(path)) {
-    abort_input("Image file {.file {path}} does not exist.", "propgrad_error_file", call = call)
-  }
-  magic <- readBin(path, "raw", 8)
-  png_magic <- as.raw(c(0x89, 0x50, 0x4e, 0x47))
-  img <- if (length(magic) >= 4 && identical(magic[1:4], png_magic)) {
-    rlang::check_installed("png", "to read PNG images")
-    tryCatch(png::readPNG(path), error = function(e) NULL)
-  } else if (length(magic) >= 2 && identical(magic[1:2], as.raw(c(0xff, 0xd8)))) {
-    rlang::check_installed("jpeg", "to read JPEG images")
-    tryCatch(jpeg::readJPEG(path), error = function(e) NULL)
-  }
-  if (is.null(img)) {
-    abort_input(c("{.file {path}} is not a readable PNG or JPEG image.",
-                  i = "Convert it to PNG or JPEG, or pass the image as an array."),
-                "propgrad_error_file", call = call)
-  }
-  normalise_image(img, call)
-}
-
-normalise_image <- function(img, call) {
-  ok <- is.numeric(img) && length(dim(img)) %in% 2:3 && all(is.finite(img)) &&
-    (length(dim(img)) == 2 || dim(img)[3] %in% c(1, 3, 4))
-  if (!ok) {
-    abort_input("Each image must be a finite numeric H x W or H x W x C array (C = 1, 3 or 4).",
-                "propgrad_error_type", call = call)
-  }
-  if (max(img) > 1) img <- img / 255
-  if (length(dim(img)) == 3 && dim(img)[3] == 1) img <- img[, , 1]
-  pmin(pmax(img, 0), 1)
 }

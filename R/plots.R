@@ -44,7 +44,8 @@ scale_fill_propgrad <- function(...) ggplot2::scale_fill_manual(values = pg_pale
 #' carrying each series' EPGM and p-value, a decision threshold and the steps
 #' where the predicted class flips.
 #'
-#' @param data The long data frame the tests were run on.
+#' @param data The long data frame the tests were run on, or an [explain()]
+#'   result (which carries its curves; then leave out `tests`).
 #' @param tests The [property_test()] result for `data`.
 #' @param where A named list selecting the series to draw, e.g.
 #'   `list(image = "img05", property = "fur_colour")`; every `by` column
@@ -66,6 +67,15 @@ scale_fill_propgrad <- function(...) ggplot2::scale_fill_manual(values = pg_pale
 plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, probs = NULL,
                         polar = FALSE, draw = TRUE) {
   call <- rlang::current_env()
+  if (inherits(data, "propgrad_tests") && missing(tests)) {
+    # An explain() result carries its curves.
+    tests <- data
+    data <- attr(tests, "data")
+    if (is.null(data)) {
+      abort_input("These tests carry no curves; give {.arg data} and {.arg tests}.",
+                  "propgrad_error_input", call = call)
+    }
+  }
   check_flag(polar, arg = "polar", call = call)
   check_tests(tests, call)
   s <- attr(tests, "settings")

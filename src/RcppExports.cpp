@@ -81,12 +81,118 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// pg_has_torch
+bool pg_has_torch();
+RcppExport SEXP _propgrad_pg_has_torch() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(pg_has_torch());
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_torch_info
+Rcpp::List pg_torch_info();
+RcppExport SEXP _propgrad_pg_torch_info() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(pg_torch_info());
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_torch_load
+SEXP pg_torch_load(std::string path, std::string device, bool editor);
+RcppExport SEXP _propgrad_pg_torch_load(SEXP pathSEXP, SEXP deviceSEXP, SEXP editorSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type path(pathSEXP);
+    Rcpp::traits::input_parameter< std::string >::type device(deviceSEXP);
+    Rcpp::traits::input_parameter< bool >::type editor(editorSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_torch_load(path, device, editor));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_torch_predict
+Rcpp::NumericMatrix pg_torch_predict(SEXP model, Rcpp::NumericVector images, Rcpp::List pre, int batch_size, std::string type);
+RcppExport SEXP _propgrad_pg_torch_predict(SEXP modelSEXP, SEXP imagesSEXP, SEXP preSEXP, SEXP batch_sizeSEXP, SEXP typeSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type model(modelSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type images(imagesSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type pre(preSEXP);
+    Rcpp::traits::input_parameter< int >::type batch_size(batch_sizeSEXP);
+    Rcpp::traits::input_parameter< std::string >::type type(typeSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_torch_predict(model, images, pre, batch_size, type));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_torch_preprocess
+Rcpp::NumericVector pg_torch_preprocess(SEXP model, Rcpp::NumericVector images, Rcpp::List pre);
+RcppExport SEXP _propgrad_pg_torch_preprocess(SEXP modelSEXP, SEXP imagesSEXP, SEXP preSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type model(modelSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type images(imagesSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type pre(preSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_torch_preprocess(model, images, pre));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_torch_save_script
+void pg_torch_save_script(std::string source, Rcpp::List buffers, std::string path);
+RcppExport SEXP _propgrad_pg_torch_save_script(SEXP sourceSEXP, SEXP buffersSEXP, SEXP pathSEXP) {
+BEGIN_RCPP
+    Rcpp::traits::input_parameter< std::string >::type source(sourceSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type buffers(buffersSEXP);
+    Rcpp::traits::input_parameter< std::string >::type path(pathSEXP);
+    pg_torch_save_script(source, buffers, path);
+    return R_NilValue;
+END_RCPP
+}
+// pg_torch_intervene
+Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string kind, std::vector<double> strengths, std::vector<double> numbers, Rcpp::Nullable<Rcpp::NumericVector> other, Rcpp::Nullable<Rcpp::NumericVector> mask, std::string padding, std::string device, int batch_size);
+RcppExport SEXP _propgrad_pg_torch_intervene(SEXP imageSEXP, SEXP kindSEXP, SEXP strengthsSEXP, SEXP numbersSEXP, SEXP otherSEXP, SEXP maskSEXP, SEXP paddingSEXP, SEXP deviceSEXP, SEXP batch_sizeSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type image(imageSEXP);
+    Rcpp::traits::input_parameter< std::string >::type kind(kindSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type strengths(strengthsSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type numbers(numbersSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::NumericVector> >::type other(otherSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::NumericVector> >::type mask(maskSEXP);
+    Rcpp::traits::input_parameter< std::string >::type padding(paddingSEXP);
+    Rcpp::traits::input_parameter< std::string >::type device(deviceSEXP);
+    Rcpp::traits::input_parameter< int >::type batch_size(batch_sizeSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_torch_intervene(image, kind, strengths, numbers, other, mask, padding, device, batch_size));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_torch_edit
+Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image, std::vector<double> strengths, int batch_size);
+RcppExport SEXP _propgrad_pg_torch_edit(SEXP editorSEXP, SEXP imageSEXP, SEXP strengthsSEXP, SEXP batch_sizeSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type editor(editorSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type image(imageSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type strengths(strengthsSEXP);
+    Rcpp::traits::input_parameter< int >::type batch_size(batch_sizeSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_torch_edit(editor, image, strengths, batch_size));
+    return rcpp_result_gen;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_gradient_cpp", (DL_FUNC) &_propgrad_pg_gradient_cpp, 7},
     {"_propgrad_pg_epgm_cpp", (DL_FUNC) &_propgrad_pg_epgm_cpp, 7},
     {"_propgrad_pg_shuffle_cpp", (DL_FUNC) &_propgrad_pg_shuffle_cpp, 19},
     {"_propgrad_pg_available_threads", (DL_FUNC) &_propgrad_pg_available_threads, 0},
+    {"_propgrad_pg_has_torch", (DL_FUNC) &_propgrad_pg_has_torch, 0},
+    {"_propgrad_pg_torch_info", (DL_FUNC) &_propgrad_pg_torch_info, 0},
+    {"_propgrad_pg_torch_load", (DL_FUNC) &_propgrad_pg_torch_load, 3},
+    {"_propgrad_pg_torch_predict", (DL_FUNC) &_propgrad_pg_torch_predict, 5},
+    {"_propgrad_pg_torch_preprocess", (DL_FUNC) &_propgrad_pg_torch_preprocess, 3},
+    {"_propgrad_pg_torch_save_script", (DL_FUNC) &_propgrad_pg_torch_save_script, 3},
+    {"_propgrad_pg_torch_intervene", (DL_FUNC) &_propgrad_pg_torch_intervene, 9},
+    {"_propgrad_pg_torch_edit", (DL_FUNC) &_propgrad_pg_torch_edit, 4},
     {NULL, NULL, 0}
 };
 

@@ -23,3 +23,9 @@ inline const double* optional_values(const Rcpp::Nullable<Rcpp::NumericVector>& 
   if (t.isNull()) return nullptr;
   return REAL(t.get());
 }
+
+inline void check_interrupt_fn(void*) { R_CheckUserInterrupt(); }
+
+// True when the user pressed Ctrl-C; R_ToplevelExec keeps the longjmp out of
+// C++ frames. Call from the master thread only.
+inline bool r_interrupt_pending() { return R_ToplevelExec(check_interrupt_fn, nullptr) == FALSE; }

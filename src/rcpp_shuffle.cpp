@@ -7,16 +7,6 @@
 #include "core/shuffle.h"
 #include "core/statistics.h"
 
-namespace {
-
-void check_interrupt_fn(void*) { R_CheckUserInterrupt(); }
-
-// True when the user pressed Ctrl-C; R_ToplevelExec keeps the longjmp out of
-// C++ frames.
-bool r_interrupt_pending() { return R_ToplevelExec(check_interrupt_fn, nullptr) == FALSE; }
-
-}  // namespace
-
 // [[Rcpp::export(rng = false)]]
 Rcpp::List pg_shuffle_cpp(Rcpp::List ys, Rcpp::List ts, Rcpp::CharacterVector keys,
                           int statistic, int alternative, int p_method, int spacing,

@@ -1,0 +1,149 @@
+# One pipeline from images to tests: intervene on each image, run every model
+# on the intervened images (batched, on the chosen device), and test each
+# output curve with property_test(). The result is a propgrad_tests object
+# that summary(), pg_table(), the plots and pg_report() accept, carrying the
+# output curves for plot_curves().
+
+#' Explain models' dependence on a property
+#'
+#' @param images One or more images (file paths, H x W x C arrays or a list
+#'   of them), or an already intervened [propgrad_images] object (then
+#'   `intervention` is not needed).
+#' @param intervention An [intervention()], [torch_editor()] or
+#'   [external_editor()].
+#' @param models A [torch_model()], a named list of them, or functions
+#'   taking an N x H x W x C array (values 0..1) and returning a matrix (or
+#'   vector) with one row per image. Unnamed models are called `model1`,
+#'   `model2`, ...
+#' @param output Which output columns to test (names or numbers); `NULL`
+#'   tests every column when there are at most 10.
+#' @param type,preprocess,batch_size,classes Passed to
+#'   [predict()][predict.propgrad_torch_model] for torch models.
+#' @param device `"auto"`, `"cpu"`, `"cuda"` or `"cuda:K"` for interventions.
+#' @param progress Show a progress bar (default: in interactive sessions).
+#' @param ... Passed to [property_test()] (`statistic`, `n_perm`, `seed`,
+#'   `p_adjust`, `nthreads`, `joint`, ...).
+#' @return A `propgrad_tests` object (one row per image x model x output)
+#'   with the curves in `attr(, "data")`; pass it to [plot_curves()] as
+#'   `plot_curves(result, where = list(image = ...))`.
+#' @export
+#' @examples
+#' if (has_torch()) {
+#'   img <- array(runif(16 * 16 * 3), c(16, 16, 3))
+#'   brightness_model <- function(x) apply(x, 1, mean)
+#'   res <- explain(img, intervention("brightness", seq(0.2, 1, length.out = 30)),
+#'                  list(mean = brightness_model), n_perm = 999, seed = 1, device = "cpu")
+#'   res
+#' }
+explain <- function(images, intervention = NULL, models, output = NULL, type = "prob",
+                    preprocess = torch_preprocess(), batch_size = 32, classes = NULL,
+                    device = "auto", progress = interactive(), ...) {
+  call <- rlang::current_env()
+  models <- check_models(models, call)
+  check_flag(progress, arg = "progress", call = call)
+  sweeps <- explain_sweeps(images, intervention, device, batch_size, call)
+  n_steps <- sum(vapply(sweeps, length, 1L))
+  if (progress) {
+    cli::cli_progress_bar("Running models", total = length(sweeps) * length(models), .envir = call)
+  }
+  rows <- list()
+  for (img_name in names(sweeps)) {
+    sweep <- sweeps[[img_name]]
+    for (model_name in names(models)) {
+      out <- run_model(models[[model_name]], sweep, type, preprocess, batch_size, classes, call)
+      rows[[length(rows) + 1]] <- data.frame(image = img_name, model = model_name,
+                                             strength = sweep$strengths, out, check.names = FALSE)
+      if (progress) cli::cli_progress_update(.envir = call)
+    }
+  }
+  data <- do.call(rbind, rows)
+  outs <- setdiff(names(data), c("image", "model", "strength"))
+  tested <- pick_outputs(output, outs, call)
+  names(data)[names(data) == "strength"] <- sweeps[[1]]$property
+  args <- list(data = data, output = tested, property = sweeps[[1]]$property,
+               by = c("image", "model"), ...)
+  if (is.null(args$period) && !is.null(sweeps[[1]]$period)) args$period <- sweeps[[1]]$period
+  if (is.null(args$probs) && identical(type, "prob") && length(outs) >= 2) args$probs <- outs
+  tests <- do.call(property_test, args)
+  attr(tests, "data") <- data
+  tests
+}
+
+check_models <- function(models, call) {
+  if (inherits(models, "propgrad_torch_model") || is.function(models)) models <- list(models)
+  ok <- is.list(models) && length(models) > 0 &&
+    all(vapply(models, function(m) inherits(m, "propgrad_torch_model") || is.function(m), TRUE))
+  if (!ok) {
+    abort_input("{.arg models} must be a {.fn torch_model}, a function, or a list of them.",
+                "propgrad_error_type", call = call)
+  }
+  nm <- names(models) %||% rep("", length(models))
+  nm[nm == ""] <- paste0("model", seq_along(models))[nm == ""]
+  if (anyDuplicated(nm)) abort_input("Model names must be unique.", "propgrad_error_input", call = call)
+  names(models) <- nm
+  models
+}
+
+explain_sweeps <- function(images, intervention, device, batch_size, call) {
+  if (inherits(images, "propgrad_images")) return(list(image1 = images))
+  if (is.null(intervention)) {
+    abort_input("{.arg intervention} is missing; give one, or pass intervened images.",
+                "propgrad_error_input", call = call)
+  }
+  if (is.character(images)) {
+    items <- as.list(images)
+    names(items) <- make.unique(tools::file_path_sans_ext(basename(images)))
+  } else if (is.array(images) && length(dim(images)) == 4) {
+    items <- lapply(seq_len(dim(images)[1]), function(i) images[i, , , , drop = FALSE])
+  } else if (is.array(images) || (is.numeric(images) && !is.null(dim(images)))) {
+    items <- list(images)
+  } else if (is.list(images)) {
+    items <- images
+  } else {
+    abort_input("{.arg images} must be image files, arrays or intervened images.",
+                "propgrad_error_type", call = call)
+  }
+  if (is.null(names(items)) || any(names(items) == "")) names(items) <- paste0("image", seq_along(items))
+  lapply(items, function(img) intervene(img, intervention, device = device, batch_size = batch_size))
+}
+
+run_model <- function(model, sweep, type, preprocess, batch_size, classes, call) {
+  if (inherits(model, "propgrad_torch_model")) {
+    return(predict.propgrad_torch_model(model, sweep, type = type, preprocess = preprocess,
+                                        batch_size = batch_size, classes = classes))
+  }
+  out <- tryCatch(model(sweep$images), error = function(e) {
+    cli::cli_abort("A model function failed.", class = c("propgrad_error_model", "propgrad_error"),
+                   parent = e, call = call)
+  })
+  out <- as.matrix(out)
+  if (!is.numeric(out) || nrow(out) != length(sweep$strengths)) {
+    abort_input(c("A model function must return one row (or value) per image.",
+                  x = "It returned {nrow(out)} row{?s} for {length(sweep$strengths)} images."),
+                "propgrad_error_model", call = call)
+  }
+  if (is.null(colnames(out))) colnames(out) <- classes %||% paste0("output", seq_len(ncol(out)))
+  out
+}
+
+pick_outputs <- function(output, outs, call) {
+  if (is.null(output)) {
+    if (length(outs) > 10) {
+      abort_input(c("The models have {length(outs)} outputs; choose which to test with {.arg output}.",
+                    i = "E.g. {.code output = \"{outs[1]}\"}."), "propgrad_error_input", call = call)
+    }
+    return(outs)
+  }
+  if (is.numeric(output)) {
+    if (anyNA(output) || any(output < 1 | output > length(outs))) {
+      abort_input("{.arg output} numbers must lie in 1..{length(outs)}.", "propgrad_error_number", call = call)
+    }
+    return(outs[output])
+  }
+  bad <- setdiff(output, outs)
+  if (length(bad)) {
+    abort_input(c("Unknown output{?s} {.val {bad}}.", i = "Available: {.val {utils::head(outs, 20)}}."),
+                "propgrad_error_column", call = call)
+  }
+  output
+}

@@ -1,0 +1,166 @@
+# Images as the torch code wants them: one N x H x W x C array of doubles in
+# 0..1, from files, arrays or lists; and the "propgrad_images" class that
+# interventions return (images plus the strength of each). Readers give
+# classed errors for missing, truncated or non-image files.
+
+#' Intervened images
+#'
+#' [intervene()], [external_editor()] runs and [edited_images()] return a
+#' `propgrad_images` object: a list with `images` (an N x H x W x C array,
+#' values 0..1), `strengths` (the property value of each image, increasing),
+#' `property` (a label) and `period` (360 for angles, else `NULL`).
+#' `as.array()` gives the array; `plot()` draws a thumbnail strip.
+#' @param x A `propgrad_images` object.
+#' @param i Indices of images to keep.
+#' @param n Thumbnails to draw.
+#' @param ... Unused.
+#' @name propgrad_images
+NULL
+
+new_images <- function(images, strengths, property, period = NULL, failures = NULL) {
+  o <- order(strengths)
+  structure(list(images = images[o, , , , drop = FALSE], strengths = strengths[o],
+                 property = property, period = period, failures = failures),
+            class = "propgrad_images")
+}
+
+#' @rdname propgrad_images
+#' @export
+print.propgrad_images <- function(x, ...) {
+  d <- dim(x$images)
+  cat(sprintf("<propgrad images> %d image%s of %d x %d x %d along %s from %s to %s\n", d[1],
+              if (d[1] == 1) "" else "s", d[2], d[3], d[4], x$property,
+              format(signif(min(x$strengths), 4)), format(signif(max(x$strengths), 4))))
+  if (NROW(x$failures)) cat(sprintf("%d strength(s) failed: see $failures\n", NROW(x$failures)))
+  invisible(x)
+}
+
+#' @rdname propgrad_images
+#' @export
+as.array.propgrad_images <- function(x, ...) x$images
+
+#' @rdname propgrad_images
+#' @export
+`[.propgrad_images` <- function(x, i) {
+  idx <- seq_along(x$strengths)[i]
+  new_images(x$images[idx, , , , drop = FALSE], x$strengths[idx], x$property, x$period)
+}
+
+#' @rdname propgrad_images
+#' @export
+length.propgrad_images <- function(x) length(x$strengths)
+
+#' @rdname propgrad_images
+#' @export
+plot.propgrad_images <- function(x, n = 5, ...) {
+  print(plot_image_strip(x, n = n))
+  invisible(x)
+}
+
+# Any accepted image input -> N x H x W x C doubles in 0..1, with image
+# names (file names) as the first dimnames where known.
+as_image_batch <- function(images, range = c("auto", "unit", "byte"), call) {
+  range <- check_choice(range, c("auto", "unit", "byte"), arg = "range", call = call)
+  if (inherits(images, "propgrad_images")) return(images$images)
+  ids <- NULL
+  if (is.character(images)) {
+    if (length(images) == 0 || anyNA(images)) {
+      abort_input("{.arg images} must be image file paths.", "propgrad_error_type", call = call)
+    }
+    ids <- basename(images)
+    images <- lapply(images, read_image_raw, call = call)
+  }
+  if (is.array(images) && length(dim(images)) == 4) {
+    batch <- images
+  } else {
+    if (is.array(images) || (is.numeric(images) && !is.null(dim(images)))) images <- list(images)
+    if (!is.list(images) || length(images) == 0) {
+      abort_input(c("{.arg images} must be image files, an array or a list of arrays.",
+                    x = "It is {.obj_type_friendly {images}}."), "propgrad_error_type", call = call)
+    }
+    images <- lapply(images, function(img) {
+      if (!is.numeric(img) || !length(dim(img)) %in% 2:3) {
+        abort_input("Each image must be a numeric H x W or H x W x C array, not {.obj_type_friendly {img}}.",
+                    "propgrad_error_type", call = call)
+      }
+      if (length(dim(img)) == 2) dim(img) <- c(dim(img), 1L)
+      img
+    })
+    dims <- vapply(images, function(img) paste(dim(img), collapse = " x "), "")
+    if (length(unique(dims)) > 1) {
+      abort_input(c("All images must have the same size and channels.",
+                    x = "Sizes found: {.val {unique(dims)}}.",
+                    i = "Resize them first, or pass them in separate calls."),
+                  "propgrad_error_image_size", call = call)
+    }
+    d <- dim(images[[1]])
+    batch <- array(0, c(length(images), d))
+    for (k in seq_along(images)) batch[k, , , ] <- images[[k]]
+  }
+  if (!is.numeric(batch)) abort_input("Images must be numeric.", "propgrad_error_type", call = call)
+  if (!dim(batch)[4] %in% c(1, 3, 4)) {
+    abort_input(c("Images must have 1, 3 or 4 channels (the last dimension).",
+                  x = "These have {dim(batch)[4]}; is the array N x H x W x C?"),
+                "propgrad_error_channels", call = call)
+  }
+  if (any(dim(batch)[2:3] < 2)) {
+    abort_input("Images must be at least 2 x 2 pixels.", "propgrad_error_image_size", call = call)
+  }
+  if (anyNA(batch) || any(!is.finite(batch))) {
+    abort_input("Images contain {nonfinite_kinds(batch)} values.", "propgrad_error_nonfinite",
+                call = call)
+  }
+  top <- max(batch)
+  if (min(batch) < 0 || top > 255) {
+    abort_input(c("Image values must lie in 0..1 or 0..255.",
+                  x = "They range from {signif(min(batch), 3)} to {signif(top, 3)}."),
+                "propgrad_error_number", call = call)
+  }
+  if (range == "byte" || (range == "auto" && top > 1)) batch <- batch / 255
+  if (range == "unit" && top > 1) {
+    abort_input("With {.code range = \"unit\"} values must lie in 0..1; the maximum is {signif(top, 3)}.",
+                "propgrad_error_number", call = call)
+  }
+  storage.mode(batch) <- "double"
+  if (!is.null(ids)) dimnames(batch) <- list(ids, NULL, NULL, NULL)
+  batch
+}
+
+# One PNG/JPEG file as read by png/jpeg (0..1), without clamping or channel
+# changes; classed errors for missing, truncated or non-image files.
+read_image_raw <- function(path, call) {
+  if (!file.exists(path) || dir.exists(path)) {
+    abort_input("Image file {.file {path}} does not exist.", "propgrad_error_file", call = call)
+  }
+  magic <- readBin(path, "raw", 8)
+  png_magic <- as.raw(c(0x89, 0x50, 0x4e, 0x47))
+  img <- if (length(magic) >= 4 && identical(magic[1:4], png_magic)) {
+    rlang::check_installed("png", "to read PNG images")
+    tryCatch(png::readPNG(path), error = function(e) NULL, warning = function(w) NULL)
+  } else if (length(magic) >= 2 && identical(magic[1:2], as.raw(c(0xff, 0xd8)))) {
+    rlang::check_installed("jpeg", "to read JPEG images")
+    tryCatch(jpeg::readJPEG(path), error = function(e) NULL, warning = function(w) NULL)
+  }
+  if (is.null(img)) {
+    abort_input(c("{.file {path}} is not a readable PNG or JPEG image.",
+                  i = "It may be truncated or another format; convert it to PNG or JPEG, or pass the image as an array."),
+                "propgrad_error_file", call = call)
+  }
+  if (length(dim(img)) == 2) dim(img) <- c(dim(img), 1L)
+  img
+}
+
+read_image <- function(path, call) normalise_image(read_image_raw(path, call), call)
+
+# For thumbnails: any 2-4 channel image clamped to 0..1, grey as a matrix.
+normalise_image <- function(img, call) {
+  ok <- is.numeric(img) && length(dim(img)) %in% 2:3 && all(is.finite(img)) &&
+    (length(dim(img)) == 2 || dim(img)[3] %in% c(1, 3, 4))
+  if (!ok) {
+    abort_input("Each image must be a finite numeric H x W or H x W x C array (C = 1, 3 or 4).",
+                "propgrad_error_type", call = call)
+  }
+  if (max(img) > 1) img <- img / 255
+  if (length(dim(img)) == 3 && dim(img)[3] == 1) img <- img[, , 1]
+  pmin(pmax(img, 0), 1)
+}

@@ -1,0 +1,229 @@
+# Gradual interventions: a specification (intervention(), torch_editor(),
+# external_editor()) and intervene(), which applies it to one image at each
+# strength. Built-in kinds run as batched tensor operations in src/torch/;
+# external editors run a user's command once per strength; edited_images()
+# ingests a folder of images edited elsewhere.
+
+intervention_kinds <- c("brightness", "contrast", "saturation", "hue", "gamma", "blur",
+                        "rotate", "translate", "zoom", "colour_shift", "patch", "interpolate")
+
+#' A gradual intervention
+#'
+#' Describes how to change one semantic property of an image gradually: the
+#' kind of change and the strengths (property values) to apply. Apply it with
+#' [intervene()] or use it in [explain()].
+#'
+#' | kind | strength | identity | extra arguments |
+#' |---|---|---|---|
+#' | `brightness` | multiplier | 1 | |
+#' | `contrast` | multiplier of the deviation from the mean grey | 1 | |
+#' | `saturation` | multiplier of the deviation from grey (RGB) | 1 | |
+#' | `hue` | rotation of the hue in degrees (RGB; periodic, 360) | 0 | |
+#' | `gamma` | exponent (> 0) | 1 | |
+#' | `blur` | Gaussian sigma in pixels (>= 0) | 0 | |
+#' | `rotate` | angle in degrees, counter-clockwise (periodic, 360) | 0 | `padding` |
+#' | `translate` | shift in pixels along `direction` | 0 | `direction = c(x, y)`, `padding` |
+#' | `zoom` | magnification about the centre (> 0) | 1 | `padding` |
+#' | `colour_shift` | multiplier of `colour` added inside `mask` | 0 | `colour`, `mask` |
+#' | `patch` | opacity of `patch` pasted at `position` (0..1) | 0 | `patch`, `position = c(row, col)` |
+#' | `interpolate` | weight of `target` | 0 | `target` |
+#'
+#' Results are clamped to 0..1 for colour kinds; geometric kinds resample
+#' bilinearly and fill outside the image per `padding` (`"zeros"`,
+#' `"border"` or `"reflection"`). `patch` and `target` are images (file or
+#' array); a patch with one more channel than the image uses it as alpha.
+#' `mask` is an H x W matrix in 0..1.
+#'
+#' @param kind One of the kinds above.
+#' @param strengths The property values, at least 3 (sorted on use).
+#' @param ... Extra arguments of the kind (see the table).
+#' @param property A label for the property (default: `kind`).
+#' @return A `propgrad_intervention`.
+#' @export
+#' @examples
+#' intervention("brightness", seq(0.2, 1.8, length.out = 41))
+#' intervention("rotate", seq(0, 350, by = 10), padding = "border")
+intervention <- function(kind, strengths, ..., property = kind) {
+  call <- rlang::current_env()
+  kind <- check_choice(kind, intervention_kinds, arg = "kind", call = call)
+  strengths <- check_strengths(strengths, call)
+  args <- list(...)
+  allowed <- switch(kind, rotate = , zoom = "padding", translate = c("direction", "padding"),
+                    colour_shift = c("colour", "mask"), patch = c("patch", "position"),
+                    interpolate = "target", character(0))
+  unknown <- setdiff(names(args), allowed)
+  if (length(args) && (is.null(names(args)) || any(names(args) == "") || length(unknown))) {
+    bad <- if (length(unknown)) unknown else "(unnamed)"
+    abort_input(c("Unknown argument for a {kind} intervention: {.arg {bad}}.",
+                  i = if (length(allowed)) "It takes {.arg {allowed}}." else "It takes no extra arguments."),
+                "propgrad_error_input", call = call)
+  }
+  positive <- switch(kind, gamma = , zoom = "positive", blur = "non-negative", NULL)
+  if (identical(positive, "positive") && any(strengths <= 0)) {
+    abort_input("{kind} strengths must be positive.", "propgrad_error_number", call = call)
+  }
+  if (identical(positive, "non-negative") && any(strengths < 0)) {
+    abort_input("Blur strengths (sigma in pixels) must be non-negative.", "propgrad_error_number", call = call)
+  }
+  if (kind == "blur" && max(strengths) > 100) {
+    abort_input("Blur sigmas above 100 pixels are not supported.", "propgrad_error_number", call = call)
+  }
+  if (kind == "patch" && (any(strengths < 0) || any(strengths > 1))) {
+    abort_input("Patch opacities must lie in 0..1.", "propgrad_error_number", call = call)
+  }
+  params <- list(numbers = numeric(0), other = NULL, mask = NULL,
+                 padding = check_choice(args$padding %||% "zeros", c("zeros", "border", "reflection"),
+                                        arg = "padding", call = call))
+  if (kind == "translate") {
+    d <- args$direction %||% c(1, 0)
+    check_finite_numbers(d, "direction", call)
+    if (length(d) != 2 || sum(d^2) == 0) {
+      abort_input("{.arg direction} must be a non-zero vector c(x, y).", "propgrad_error_length", call = call)
+    }
+    params$numbers <- d / sqrt(sum(d^2))
+  }
+  if (kind == "colour_shift") {
+    if (is.null(args$colour)) abort_input("A colour shift needs {.arg colour} (one value per channel).", call = call)
+    check_finite_numbers(args$colour, "colour", call)
+    params$numbers <- as.numeric(args$colour)
+    if (!is.null(args$mask)) {
+      m <- args$mask
+      if (!is.numeric(m) || length(dim(m)) != 2 || anyNA(m) || any(m < 0 | m > 1)) {
+        abort_input("{.arg mask} must be an H x W matrix with values in 0..1.", "propgrad_error_type", call = call)
+      }
+      params$mask <- m
+    }
+  }
+  if (kind == "patch") {
+    if (is.null(args$patch)) abort_input("A patch intervention needs {.arg patch} (an image).", call = call)
+    params$other <- as_image_batch(args$patch, call = call)
+    pos <- args$position %||% c(1, 1)
+    if (!is.numeric(pos) || length(pos) != 2 || anyNA(pos) || any(pos != round(pos)) || any(abs(pos) > 1e5)) {
+      abort_input("{.arg position} must be two whole numbers c(row, col).", "propgrad_error_number", call = call)
+    }
+    params$numbers <- as.numeric(pos) - 1
+  }
+  if (kind == "interpolate") {
+    if (is.null(args$target)) abort_input("An interpolation needs {.arg target} (an image).", call = call)
+    params$other <- as_image_batch(args$target, call = call)
+  }
+  structure(list(kind = kind, strengths = strengths, params = params, property = property,
+                 period = if (kind %in% c("hue", "rotate")) 360 else NULL),
+            class = "propgrad_intervention")
+}
+
+check_strengths <- function(strengths, call) {
+  check_finite_numbers(strengths, "strengths", call)
+  if (length(strengths) < 3) {
+    abort_input("Give at least 3 {.arg strengths}; a gradient needs a curve.", "propgrad_error_length",
+                call = call)
+  }
+  if (anyDuplicated(strengths)) {
+    abort_input("{.arg strengths} must not repeat a value.", "propgrad_error_ties", call = call)
+  }
+  sort(as.numeric(strengths))
+}
+
+#' @export
+print.propgrad_intervention <- function(x, ...) {
+  cat(sprintf("<propgrad intervention> %s: %d strengths from %s to %s%s\n", x$kind,
+              length(x$strengths), format(signif(min(x$strengths), 4)),
+              format(signif(max(x$strengths), 4)),
+              if (is.null(x$period)) "" else sprintf(" (periodic, %g)", x$period)))
+  invisible(x)
+}
+
+#' Apply a gradual intervention to an image
+#'
+#' @param image One image: a file path (PNG/JPEG) or an H x W x C array
+#'   (values 0..1 or 0..255).
+#' @param intervention An [intervention()], [torch_editor()] or
+#'   [external_editor()].
+#' @param device `"auto"`, `"cpu"`, `"cuda"` or `"cuda:K"` (torch kinds).
+#' @param batch_size Strengths computed per batch on the device.
+#' @return A [propgrad_images] object.
+#' @export
+#' @examples
+#' if (has_torch()) {
+#'   img <- array(runif(16 * 16 * 3), c(16, 16, 3))
+#'   out <- intervene(img, intervention("brightness", c(0.5, 1, 1.5)), device = "cpu")
+#'   out
+#' }
+intervene <- function(image, intervention, device = "auto", batch_size = 64) {
+  call <- rlang::current_env()
+  if (!inherits(intervention, "propgrad_intervention")) {
+    abort_input("{.arg intervention} must come from {.fn intervention}, {.fn torch_editor} or {.fn external_editor}.",
+                "propgrad_error_type", call = call)
+  }
+  check_whole(batch_size, 1, 1e5, arg = "batch_size", call = call)
+  img <- as_image_batch(image, call = call)
+  if (dim(img)[1] != 1) {
+    abort_input("{.fn intervene} takes one image; it got {dim(img)[1]}.", "propgrad_error_length", call = call)
+  }
+  if (intervention$kind == "external") return(run_external(img, intervention, call))
+  check_torch(call)
+  device <- resolve_device(device, call)
+  p <- intervention$params
+  if (intervention$kind == "torch_editor") {
+    out <- torch_call(pg_torch_edit(intervention$pointer, img, intervention$strengths,
+                                    as.integer(batch_size)), call)
+  } else {
+    check_intervention_fits(intervention, img, call)
+    out <- torch_call(pg_torch_intervene(img, intervention$kind, intervention$strengths, p$numbers,
+                                         p$other, if (is.null(p$mask)) NULL else array(p$mask, c(1, dim(p$mask), 1)),
+                                         p$padding, device, as.integer(batch_size)), call)
+  }
+  new_images(out, intervention$strengths, intervention$property, intervention$period)
+}
+
+check_intervention_fits <- function(iv, img, call) {
+  d <- dim(img)
+  p <- iv$params
+  if (iv$kind %in% c("saturation", "hue") && d[4] != 3) {
+    abort_input("A {iv$kind} intervention needs an RGB image (3 channels); this one has {d[4]}.",
+                "propgrad_error_channels", call = call)
+  }
+  if (iv$kind == "colour_shift") {
+    if (length(p$numbers) != d[4]) {
+      abort_input("{.arg colour} needs one value per channel ({d[4]}); it has {length(p$numbers)}.",
+                  "propgrad_error_length", call = call)
+    }
+    if (!is.null(p$mask) && !identical(as.numeric(dim(p$mask)), as.numeric(d[2:3]))) {
+      abort_input("{.arg mask} must be {d[2]} x {d[3]} like the image, not {paste(dim(p$mask), collapse = ' x ')}.",
+                  "propgrad_error_image_size", call = call)
+    }
+  }
+  if (iv$kind == "patch" && !dim(p$other)[4] %in% c(d[4], d[4] + 1)) {
+    abort_input("The patch needs {d[4]} channels (or {d[4] + 1} with alpha); it has {dim(p$other)[4]}.",
+                "propgrad_error_channels", call = call)
+  }
+  if (iv$kind == "interpolate" && !identical(dim(p$other), d)) {
+    abort_input("The target image must have the image's size and channels ({paste(d[-1], collapse = ' x ')}).",
+                "propgrad_error_image_size", call = call)
+  }
+}
+
+#' A TorchScript editor as an intervention
+#'
+#' Wraps a user TorchScript module whose `forward(images, strengths)` takes a
+#' B x C x H x W float batch (values 0..1) and a length-B strength vector and
+#' returns edited images of the same shape. Use it with [intervene()] or
+#' [explain()] like a built-in [intervention()].
+#'
+#' @param path The TorchScript file.
+#' @param strengths The strengths to apply.
+#' @param device `"auto"`, `"cpu"`, `"cuda"` or `"cuda:K"`.
+#' @param property A label for the property.
+#' @param period The period of a periodic property, or `NULL`.
+#' @return A `propgrad_intervention`.
+#' @export
+torch_editor <- function(path, strengths, device = "auto", property = "edit", period = NULL) {
+  call <- rlang::current_env()
+  check_torch(call)
+  path <- check_model_path(path, call)
+  strengths <- check_strengths(strengths, call)
+  device <- resolve_device(device, call)
+  ptr <- torch_call(pg_torch_load(path, device, TRUE), call)
+  structure(list(kind = "torch_editor", strengths = strengths, pointer = ptr, path = path,
+                 property = property, period = period), class = "propgrad_intervention")
+}

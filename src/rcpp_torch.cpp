@@ -1,0 +1,234 @@
+// Rcpp glue for the LibTorch code. It sees only torch/torch_api.h (never a
+// torch header) and, in a build without LibTorch, compiles to functions that
+// report "unavailable"; R checks has_torch() first and raises the classed
+// error itself. torchx::Error becomes an R error whose message starts with
+// "[kind] ", which R turns into the class propgrad_error_torch_<kind>.
+#include "rcpp_glue.h"
+
+#ifdef HAVE_LIBTORCH
+#include "torch/torch_api.h"
+#endif
+
+namespace {
+
+#ifdef HAVE_LIBTORCH
+namespace tx = propgrad::torchx;
+
+tx::ImageView image_view(const Rcpp::NumericVector& x) {
+  Rcpp::IntegerVector d = x.attr("dim");
+  return tx::ImageView{REAL(x), d[0], d[1], d[2], d[3]};
+}
+
+Rcpp::NumericVector image_array(tx::ImageBuffer&& b) {
+  Rcpp::NumericVector out(b.data.begin(), b.data.end());
+  out.attr("dim") = Rcpp::IntegerVector::create(b.n, b.h, b.w, b.c);
+  return out;
+}
+
+template <typename T>
+tx::ImageView optional_view(const Rcpp::Nullable<T>& x) {
+  if (x.isNull()) return tx::ImageView{};
+  return image_view(Rcpp::NumericVector(x.get()));
+}
+
+// Runs body, translating torch-side errors for R.
+template <typename F>
+auto guarded(F body) -> decltype(body()) {
+  try {
+    return body();
+  } catch (const tx::Error& e) {
+    if (e.kind() == "interrupt") throw Rcpp::internal::InterruptedException();
+    throw Rcpp::exception(("[" + e.kind() + "] " + e.what()).c_str(), false);
+  } catch (const Rcpp::internal::InterruptedException&) {
+    throw;
+  } catch (const Rcpp::exception&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Rcpp::exception((std::string("[torch] ") + e.what()).c_str(), false);
+  }
+}
+
+// R always passes size (integer(0) or height, width), scale, mean, sd (both
+// numeric(0) when off) and channels.
+tx::Preprocess preprocess_spec(const Rcpp::List& pre) {
+    tx::Preprocess p;
+    Rcpp::IntegerVector size = pre["size"];
+    if (size.size() == 2) {
+      p.height = size[0];
+      p.width = size[1];
+    }
+    p.scale = Rcpp::as<double>(pre["scale"]);
+    p.mean = Rcpp::as<std::vector<double>>(pre["mean"]);
+    p.sd = Rcpp::as<std::vector<double>>(pre["sd"]);
+    p.bgr = Rcpp::as<std::string>(pre["channels"]) == "bgr";
+    return p;
+}
+
+void finalize_model(SEXP ptr) {
+  delete static_cast<tx::Model*>(R_ExternalPtrAddr(ptr));
+  R_ClearExternalPtr(ptr);
+}
+
+void finalize_editor(SEXP ptr) {
+  delete static_cast<tx::Editor*>(R_ExternalPtrAddr(ptr));
+  R_ClearExternalPtr(ptr);
+}
+
+template <typename T>
+T* pointer(SEXP ptr, const char* what) {
+  if (TYPEOF(ptr) != EXTPTRSXP || R_ExternalPtrAddr(ptr) == nullptr) {
+    throw Rcpp::exception((std::string("[stale] This ") + what +
+                           " no longer exists in memory (it was saved and reloaded, or freed).")
+                              .c_str(),
+                          false);
+  }
+  return static_cast<T*>(R_ExternalPtrAddr(ptr));
+}
+#else
+[[noreturn]] void unavailable() {
+  throw Rcpp::exception("[unavailable] propgrad was built without LibTorch.", false);
+}
+#endif
+
+}  // namespace
+
+// [[Rcpp::export(rng = false)]]
+bool pg_has_torch() {
+#ifdef HAVE_LIBTORCH
+  return true;
+#else
+  return false;
+#endif
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List pg_torch_info() {
+#ifdef HAVE_LIBTORCH
+  return guarded([] {
+    tx::Info i = tx::info();
+    return Rcpp::List::create(Rcpp::Named("version") = i.version,
+                              Rcpp::Named("cuda") = i.cuda_available,
+                              Rcpp::Named("cuda_devices") = static_cast<double>(i.cuda_devices));
+  });
+#else
+  unavailable();
+#endif
+}
+
+// [[Rcpp::export(rng = false)]]
+SEXP pg_torch_load(std::string path, std::string device, bool editor) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&]() -> SEXP {
+    if (editor) {
+      auto* e = new tx::Editor(path, device);
+      SEXP ptr = PROTECT(R_MakeExternalPtr(e, R_NilValue, R_NilValue));
+      R_RegisterCFinalizerEx(ptr, finalize_editor, TRUE);
+      UNPROTECT(1);
+      return ptr;
+    }
+    auto* m = new tx::Model(path, device);
+    SEXP ptr = PROTECT(R_MakeExternalPtr(m, R_NilValue, R_NilValue));
+    R_RegisterCFinalizerEx(ptr, finalize_model, TRUE);
+    UNPROTECT(1);
+    return ptr;
+  });
+#else
+  unavailable();
+#endif
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericMatrix pg_torch_predict(SEXP model, Rcpp::NumericVector images, Rcpp::List pre,
+                                     int batch_size, std::string type) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&] {
+    tx::Preprocess p = preprocess_spec(pre);
+    tx::OutputType t = type == "prob" ? tx::OutputType::Prob
+                       : type == "logits" ? tx::OutputType::Logits
+                                          : tx::OutputType::Raw;
+    auto* m = pointer<tx::Model>(model, "model");
+    tx::Matrix out = m->predict(image_view(images), p, batch_size, t, r_interrupt_pending);
+    Rcpp::NumericMatrix res(static_cast<int>(out.rows), static_cast<int>(out.cols));
+    std::copy(out.data.begin(), out.data.end(), res.begin());
+    return res;
+  });
+#else
+  unavailable();
+#endif
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericVector pg_torch_preprocess(SEXP model, Rcpp::NumericVector images, Rcpp::List pre) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&] {
+    tx::Preprocess p = preprocess_spec(pre);
+    return image_array(pointer<tx::Model>(model, "model")->preprocess(image_view(images), p));
+  });
+#else
+  unavailable();
+#endif
+}
+
+// [[Rcpp::export(rng = false)]]
+void pg_torch_save_script(std::string source, Rcpp::List buffers, std::string path) {
+#ifdef HAVE_LIBTORCH
+  guarded([&] {
+    std::vector<tx::NamedArray> arrays;
+    Rcpp::CharacterVector names =
+        buffers.size() ? Rcpp::CharacterVector(buffers.names()) : Rcpp::CharacterVector(0);
+    for (R_xlen_t i = 0; i < buffers.size(); ++i) {
+      Rcpp::NumericVector v = buffers[i];
+      tx::NamedArray a;
+      a.name = Rcpp::as<std::string>(names[i]);
+      a.data.assign(v.begin(), v.end());
+      if (v.hasAttribute("dim")) {
+        Rcpp::IntegerVector d = v.attr("dim");
+        a.dims.assign(d.begin(), d.end());
+      } else {
+        a.dims = {static_cast<int64_t>(v.size())};
+      }
+      arrays.push_back(std::move(a));
+    }
+    tx::save_script_module(source, arrays, path);
+    return 0;
+  });
+#else
+  unavailable();
+#endif
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string kind,
+                                       std::vector<double> strengths, std::vector<double> numbers,
+                                       Rcpp::Nullable<Rcpp::NumericVector> other,
+                                       Rcpp::Nullable<Rcpp::NumericVector> mask,
+                                       std::string padding, std::string device, int batch_size) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&] {
+    tx::Intervention spec;
+    spec.kind = kind;
+    spec.strengths = strengths;
+    spec.numbers = numbers;
+    spec.other = optional_view(other);
+    spec.mask = optional_view(mask);
+    spec.padding = padding;
+    return image_array(
+        tx::intervene(image_view(image), spec, device, batch_size, r_interrupt_pending));
+  });
+#else
+  unavailable();
+#endif
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image,
+                                  std::vector<double> strengths, int batch_size) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&] {
+    return image_array(pointer<tx::Editor>(editor, "editor")
+                           ->apply(image_view(image), strengths, batch_size, r_interrupt_pending));
+  });
+#else
+  unavailable();
+#endif
+}

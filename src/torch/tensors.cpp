@@ -1,0 +1,86 @@
+// Layout and device helpers for the LibTorch code (see tensors.h). An R array
+// N x H x W x C is, read row-major, a C x W x H x N tensor, so conversion is a
+// from_blob with reversed dims and a permute: no element loop in our code.
+#include "tensors.h"
+
+#include <torch/cuda.h>
+
+#include <sstream>
+
+namespace propgrad {
+namespace torchx {
+
+Info info() {
+  Info out;
+  out.version = TORCH_VERSION;
+  out.cuda_available = torch::cuda::is_available();
+  out.cuda_devices = out.cuda_available ? static_cast<int64_t>(torch::cuda::device_count()) : 0;
+  return out;
+}
+
+torch::Device parse_device(const std::string& name) {
+  if (name == "cpu") return torch::Device(torch::kCPU);
+  if (name.rfind("cuda", 0) == 0) {
+    if (!torch::cuda::is_available()) {
+      throw Error("device", "Device \"" + name + "\" was asked for, but this LibTorch (" +
+                                TORCH_VERSION + ") sees no CUDA device.");
+    }
+    int64_t index = 0;
+    if (name.size() > 5 && name[4] == ':') index = std::stoll(name.substr(5));
+    if (index < 0 || index >= static_cast<int64_t>(torch::cuda::device_count())) {
+      throw Error("device", "Device \"" + name + "\" does not exist; " +
+                                std::to_string(torch::cuda::device_count()) +
+                                " CUDA device(s) are visible.");
+    }
+    return torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(index));
+  }
+  throw Error("device", "Unknown device \"" + name + "\".");
+}
+
+torch::Tensor to_tensor(const ImageView& images, const torch::Device& device) {
+  auto blob = torch::from_blob(const_cast<double*>(images.data),
+                               {images.c, images.w, images.h, images.n},
+                               torch::TensorOptions().dtype(torch::kFloat64));
+  // Convert to float on the CPU first: it halves what crosses to the device.
+  return blob.to(torch::kFloat32).permute({3, 0, 2, 1}).contiguous().to(device);
+}
+
+ImageBuffer to_buffer(const torch::Tensor& images) {
+  auto cpu = images.detach().to(torch::kCPU, torch::kFloat64).permute({1, 3, 2, 0}).contiguous();
+  ImageBuffer out;
+  out.n = images.size(0);
+  out.c = images.size(1);
+  out.h = images.size(2);
+  out.w = images.size(3);
+  const double* p = cpu.data_ptr<double>();
+  out.data.assign(p, p + cpu.numel());
+  return out;
+}
+
+torch::Tensor array_to_tensor(const std::vector<double>& data, const std::vector<int64_t>& dims) {
+  std::vector<int64_t> reversed(dims.rbegin(), dims.rend());
+  std::vector<int64_t> order(dims.size());
+  for (size_t i = 0; i < dims.size(); ++i) order[i] = static_cast<int64_t>(dims.size() - 1 - i);
+  auto blob = torch::from_blob(const_cast<double*>(data.data()), reversed,
+                               torch::TensorOptions().dtype(torch::kFloat64));
+  return blob.permute(order).to(torch::kFloat32).contiguous();
+}
+
+std::string describe(const c10::Error& error) { return useful_line(error.what_without_backtrace()); }
+
+std::string describe(const std::exception& error) { return useful_line(error.what()); }
+
+std::string useful_line(const std::string& message) {
+  std::istringstream in(message);
+  std::string line, first, innermost;
+  while (std::getline(in, line)) {
+    if (first.empty() && !line.empty()) first = line;
+    if (line.find("Error: ") != std::string::npos) innermost = line;
+  }
+  std::string out = innermost.empty() ? first : innermost;
+  auto start = out.find_first_not_of(' ');
+  return start == std::string::npos ? message : out.substr(start);
+}
+
+}  // namespace torchx
+}  // namespace propgrad

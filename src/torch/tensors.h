@@ -1,0 +1,34 @@
+// Internal helpers shared by the LibTorch translation units: moving
+// column-major R-layout arrays in and out of N x C x H x W tensors, resolving
+// device names, and turning torch's exceptions into torchx::Error.
+#pragma once
+
+#include <torch/script.h>
+#include <torch/version.h>
+
+#include <string>
+
+#include "torch_api.h"
+
+namespace propgrad {
+namespace torchx {
+
+// "cpu", "cuda" or "cuda:K"; Error("device") when CUDA is asked for but absent.
+torch::Device parse_device(const std::string& name);
+
+// Column-major N x H x W x C doubles -> contiguous float N x C x H x W on device.
+torch::Tensor to_tensor(const ImageView& images, const torch::Device& device);
+// Float N x C x H x W (any device) -> column-major N x H x W x C doubles.
+ImageBuffer to_buffer(const torch::Tensor& images);
+// The innermost "...Error: " line of a message, else its first line.
+std::string useful_line(const std::string& message);
+// A column-major array with R's dims -> a row-major tensor of the same dims.
+torch::Tensor array_to_tensor(const std::vector<double>& data, const std::vector<int64_t>& dims);
+
+// The useful line of a torch error: the innermost "...Error: " message of a
+// TorchScript traceback, else the first line (the rest is a C++ backtrace).
+std::string describe(const c10::Error& error);
+std::string describe(const std::exception& error);
+
+}  // namespace torchx
+}  // namespace propgrad
