@@ -14,10 +14,10 @@ setup:
 
 # R CMD build also builds the vignettes, so they are checked on every install.
 build:
-	$(R) CMD build .
+	MAKEFLAGS=-j2 $(R) CMD build .
 
 install: build
-	$(R) CMD INSTALL $(TARBALL)
+	MAKEFLAGS=-j2 $(R) CMD INSTALL $(TARBALL)
 
 demo: setup install
 	$(RSCRIPT) -e 'propgrad::run_example_study("$(DEMO_DIR)")'
