@@ -18,8 +18,12 @@
 NULL
 
 new_images <- function(images, strengths, property, period = NULL, failures = NULL) {
-  o <- order(strengths)
-  structure(list(images = images[o, , , , drop = FALSE], strengths = strengths[o],
+  if (is.unsorted(strengths)) {
+    o <- order(strengths)
+    images <- images[o, , , , drop = FALSE]
+    strengths <- strengths[o]
+  }
+  structure(list(images = images, strengths = strengths,
                  property = property, period = period, failures = failures),
             class = "propgrad_images")
 }

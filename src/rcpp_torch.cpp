@@ -25,6 +25,16 @@ Rcpp::NumericVector image_array(tx::ImageBuffer&& b) {
   return out;
 }
 
+// Hands out an R array's memory to the torch code and keeps the array.
+struct RImageAllocator {
+  Rcpp::NumericVector array;
+  double* operator()(int64_t n, int64_t h, int64_t w, int64_t c) {
+    array = Rcpp::NumericVector(Rcpp::no_init(static_cast<R_xlen_t>(n * h * w * c)));
+    array.attr("dim") = Rcpp::IntegerVector::create(n, h, w, c);
+    return REAL(array);
+  }
+};
+
 template <typename T>
 tx::ImageView optional_view(const Rcpp::Nullable<T>& x) {
   if (x.isNull()) return tx::ImageView{};
@@ -212,8 +222,11 @@ Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string ki
     spec.other = optional_view(other);
     spec.mask = optional_view(mask);
     spec.padding = padding;
-    return image_array(
-        tx::intervene(image_view(image), spec, device, batch_size, r_interrupt_pending));
+    RImageAllocator result;
+    tx::intervene(image_view(image), spec, device, batch_size,
+                  [&](int64_t n, int64_t h, int64_t w, int64_t c) { return result(n, h, w, c); },
+                  r_interrupt_pending);
+    return result.array;
   });
 #else
   unavailable();
@@ -225,8 +238,12 @@ Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image,
                                   std::vector<double> strengths, int batch_size) {
 #ifdef HAVE_LIBTORCH
   return guarded([&] {
-    return image_array(pointer<tx::Editor>(editor, "editor")
-                           ->apply(image_view(image), strengths, batch_size, r_interrupt_pending));
+    RImageAllocator result;
+    pointer<tx::Editor>(editor, "editor")
+        ->apply(image_view(image), strengths, batch_size,
+                [&](int64_t n, int64_t h, int64_t w, int64_t c) { return result(n, h, w, c); },
+                r_interrupt_pending);
+    return result.array;
   });
 #else
   unavailable();

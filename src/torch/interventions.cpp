@@ -191,21 +191,20 @@ torch::Tensor apply_kind(const torch::Tensor& x, const Intervention& spec,
 
 }  // namespace
 
-ImageBuffer intervene(const ImageView& image, const Intervention& spec, const std::string& device,
-                      int64_t batch_size, const InterruptCheck& interrupted) {
+void intervene(const ImageView& image, const Intervention& spec, const std::string& device,
+               int64_t batch_size, const Allocator& allocate, const InterruptCheck& interrupted) {
   c10::InferenceMode guard;
   const torch::Device dev = parse_device(device);
   try {
     torch::Tensor x = to_tensor(image, dev);
-    std::vector<torch::Tensor> pieces;
     const int64_t k = static_cast<int64_t>(spec.strengths.size());
+    double* out = allocate(k, image.h, image.w, image.c);
     for (int64_t start = 0; start < k; start += batch_size) {
       if (interrupted && interrupted()) throw Error("interrupt", "Interrupted.");
       const int64_t end = std::min(k, start + batch_size);
       std::vector<double> part(spec.strengths.begin() + start, spec.strengths.begin() + end);
-      pieces.push_back(apply_kind(x, spec, part, dev).to(torch::kCPU));
+      write_batch(apply_kind(x, spec, part, dev), out, k, start);
     }
-    return to_buffer(torch::cat(pieces, 0));
   } catch (const c10::Error& e) {
     throw Error("intervention", "The " + spec.kind + " intervention failed: " + describe(e));
   }
@@ -228,12 +227,13 @@ Editor::Editor(const std::string& path, const std::string& device) : impl_(new I
 
 Editor::~Editor() = default;
 
-ImageBuffer Editor::apply(const ImageView& image, const std::vector<double>& strengths,
-                          int64_t batch_size, const InterruptCheck& interrupted) const {
+void Editor::apply(const ImageView& image, const std::vector<double>& strengths,
+                   int64_t batch_size, const Allocator& allocate,
+                   const InterruptCheck& interrupted) const {
   c10::InferenceMode guard;
   torch::Tensor x = to_tensor(image, impl_->device);
-  std::vector<torch::Tensor> pieces;
   const int64_t k = static_cast<int64_t>(strengths.size());
+  double* out = nullptr;
   for (int64_t start = 0; start < k; start += batch_size) {
     if (interrupted && interrupted()) throw Error("interrupt", "Interrupted.");
     const int64_t end = std::min(k, start + batch_size);
@@ -256,9 +256,9 @@ ImageBuffer Editor::apply(const ImageView& image, const std::vector<double>& str
                                 c10::str(batch.sizes()) + "; it returned " + c10::str(y.sizes()) +
                                 ".");
     }
-    pieces.push_back(y.to(torch::kCPU, torch::kFloat32));
+    if (out == nullptr) out = allocate(k, image.h, image.w, image.c);
+    write_batch(y, out, k, start);
   }
-  return to_buffer(torch::cat(pieces, 0));
 }
 
 }  // namespace torchx

@@ -74,19 +74,10 @@ Matrix Model::predict(const ImageView& images, const Preprocess& pre, int64_t ba
   Matrix out;
   out.rows = images.n;
   std::vector<torch::Tensor> pieces;
-  const int64_t per_image = images.h * images.w * images.c;
   for (int64_t start = 0; start < images.n; start += batch_size) {
     if (interrupted && interrupted()) throw Error("interrupt", "Interrupted.");
     const int64_t count = std::min(batch_size, images.n - start);
-    // A batch of a column-major N x H x W x C array is not contiguous in
-    // memory, so gather its images into a small contiguous copy.
-    std::vector<double> batch(static_cast<size_t>(count * per_image));
-    for (int64_t k = 0; k < per_image; ++k) {
-      const double* src = images.data + k * images.n + start;
-      std::copy(src, src + count, batch.begin() + k * count);
-    }
-    ImageView view{batch.data(), count, images.h, images.w, images.c};
-    torch::Tensor x = preprocess_tensor(to_tensor(view, impl_->device), pre);
+    torch::Tensor x = preprocess_tensor(batch_to_tensor(images, start, count, impl_->device), pre);
     torch::Tensor y;
     try {
       y = output_tensor(impl_->module.forward({x}));

@@ -45,6 +45,25 @@ torch::Tensor to_tensor(const ImageView& images, const torch::Device& device) {
   return blob.to(torch::kFloat32).permute({3, 0, 2, 1}).contiguous().to(device);
 }
 
+torch::Tensor batch_to_tensor(const ImageView& images, int64_t start, int64_t count,
+                              const torch::Device& device) {
+  auto all = torch::from_blob(const_cast<double*>(images.data),
+                              {images.c, images.w, images.h, images.n},
+                              torch::TensorOptions().dtype(torch::kFloat64));
+  auto view = all.narrow(3, start, count).permute({3, 0, 2, 1});
+  auto out = torch::empty({count, images.c, images.h, images.w},
+                          torch::TensorOptions().dtype(torch::kFloat32));
+  out.copy_(view);
+  return out.to(device);
+}
+
+void write_batch(const torch::Tensor& batch, double* out, int64_t n_total, int64_t start) {
+  const int64_t c = batch.size(1), h = batch.size(2), w = batch.size(3);
+  auto target = torch::from_blob(out, {c, w, h, n_total},
+                                 torch::TensorOptions().dtype(torch::kFloat64));
+  target.narrow(3, start, batch.size(0)).copy_(batch.to(torch::kCPU).permute({1, 3, 2, 0}));
+}
+
 ImageBuffer to_buffer(const torch::Tensor& images) {
   auto cpu = images.detach().to(torch::kCPU, torch::kFloat64).permute({1, 3, 2, 0}).contiguous();
   ImageBuffer out;

@@ -18,6 +18,13 @@ torch::Device parse_device(const std::string& name);
 
 // Column-major N x H x W x C doubles -> contiguous float N x C x H x W on device.
 torch::Tensor to_tensor(const ImageView& images, const torch::Device& device);
+// Images start..start+B-1 of a column-major N x H x W x C array, as a
+// contiguous float B x C x H x W tensor on device (one strided copy).
+torch::Tensor batch_to_tensor(const ImageView& images, int64_t start, int64_t count,
+                              const torch::Device& device);
+// Writes a B x C x H x W batch (any device) as images start..start+B-1 of the
+// column-major n_total x H x W x C array at out (one strided copy).
+void write_batch(const torch::Tensor& batch, double* out, int64_t n_total, int64_t start);
 // Float N x C x H x W (any device) -> column-major N x H x W x C doubles.
 ImageBuffer to_buffer(const torch::Tensor& images);
 // The innermost "...Error: " line of a message, else its first line.

@@ -48,6 +48,11 @@ struct Info {
 };
 Info info();
 
+// Supplies memory for a result: called once with its dims, it returns room
+// for a column-major N x H x W x C array of doubles (the R glue hands out an
+// R vector's memory, so results are written once, in place).
+using Allocator = std::function<double*(int64_t n, int64_t h, int64_t w, int64_t c)>;
+
 // Called between batches; returning true aborts the run with Error("interrupt").
 using InterruptCheck = std::function<bool()>;
 
@@ -108,9 +113,10 @@ struct Intervention {
   ImageView mask;               // H x W mask (colour_shift), may be empty
   std::string padding = "zeros";  // zeros, border, reflection (geometric kinds)
 };
-// Images in strength order, computed batch_size strengths at a time.
-ImageBuffer intervene(const ImageView& image, const Intervention& spec, const std::string& device,
-                      int64_t batch_size, const InterruptCheck& interrupted);
+// Images in strength order, computed batch_size strengths at a time and
+// written into memory from allocate.
+void intervene(const ImageView& image, const Intervention& spec, const std::string& device,
+               int64_t batch_size, const Allocator& allocate, const InterruptCheck& interrupted);
 
 // A user TorchScript module whose forward(images, strengths) maps a batch of
 // B x C x H x W images and B strengths to edited B x C x H x W images.
@@ -120,8 +126,8 @@ class Editor {
   ~Editor();
   Editor(const Editor&) = delete;
   Editor& operator=(const Editor&) = delete;
-  ImageBuffer apply(const ImageView& image, const std::vector<double>& strengths,
-                    int64_t batch_size, const InterruptCheck& interrupted) const;
+  void apply(const ImageView& image, const std::vector<double>& strengths, int64_t batch_size,
+             const Allocator& allocate, const InterruptCheck& interrupted) const;
 
  private:
   struct Impl;
