@@ -153,10 +153,6 @@ edited_images <- function(folder, strengths, property = "edit", period = NULL) {
   check_strengths(strengths$strength, call)
   files <- file.path(folder, as.character(strengths$file))
   batch <- as_image_batch(files, call = call)
-  new_images(unname_first(batch), as.numeric(strengths$strength), property, period)
-}
-
-unname_first <- function(batch) {
   dimnames(batch) <- NULL
-  batch
+  new_images(batch, as.numeric(strengths$strength), property, period)
 }

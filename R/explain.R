@@ -42,7 +42,6 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
   models <- check_models(models, call)
   check_flag(progress, arg = "progress", call = call)
   sweeps <- explain_sweeps(images, intervention, device, batch_size, call)
-  n_steps <- sum(vapply(sweeps, length, 1L))
   if (progress) {
     cli::cli_progress_bar("Running models", total = length(sweeps) * length(models), .envir = call)
   }

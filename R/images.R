@@ -101,7 +101,7 @@ as_image_batch <- function(images, range = c("auto", "unit", "byte"), call) {
     batch <- array(0, c(length(images), d))
     for (k in seq_along(images)) batch[k, , , ] <- images[[k]]
   }
-  if (!is.numeric(batch)) abort_input("Images must be numeric.", "propgrad_error_type", call = call)
+  check_finite_numbers(batch, "images", call)
   if (!dim(batch)[4] %in% c(1, 3, 4)) {
     abort_input(c("Images must have 1, 3 or 4 channels (the last dimension).",
                   x = "These have {dim(batch)[4]}; is the array N x H x W x C?"),
@@ -110,14 +110,11 @@ as_image_batch <- function(images, range = c("auto", "unit", "byte"), call) {
   if (any(dim(batch)[2:3] < 2)) {
     abort_input("Images must be at least 2 x 2 pixels.", "propgrad_error_image_size", call = call)
   }
-  if (anyNA(batch) || any(!is.finite(batch))) {
-    abort_input("Images contain {nonfinite_kinds(batch)} values.", "propgrad_error_nonfinite",
-                call = call)
-  }
-  top <- max(batch)
-  if (min(batch) < 0 || top > 255) {
+  span <- range(batch)
+  top <- span[2]
+  if (span[1] < 0 || top > 255) {
     abort_input(c("Image values must lie in 0..1 or 0..255.",
-                  x = "They range from {signif(min(batch), 3)} to {signif(top, 3)}."),
+                  x = "They range from {signif(span[1], 3)} to {signif(top, 3)}."),
                 "propgrad_error_number", call = call)
   }
   if (range == "byte" || (range == "auto" && top > 1)) batch <- batch / 255

@@ -59,7 +59,7 @@ torch_call <- function(expr, call = rlang::caller_env()) {
       model_input = "Check the image size and channels the model expects, and {.arg preprocess}.",
       model_output = "The model must return a tensor with one row per image.",
       stale = "Load it again with {.fn torch_model} or {.fn torch_editor}.",
-      device = "Use {.code device = \"cpu\"} or {.code \"auto\"}; for CUDA, install propgrad against a CUDA LibTorch ({.envvar LIBTORCH_HOME}).",
+      device = device_hint,
       editor = "The editor's forward(images, strengths) must return images of the input's shape.",
       NULL)
     cli::cli_abort(c("{text}", i = hint),
@@ -69,6 +69,8 @@ torch_call <- function(expr, call = rlang::caller_env()) {
                    call = call, parent = NA)
   })
 }
+
+device_hint <- "Use {.code device = \"cpu\"} or {.code \"auto\"}; for CUDA, install propgrad against a CUDA LibTorch ({.envvar LIBTORCH_HOME})."
 
 # "auto" becomes cuda when LibTorch sees a CUDA device, else cpu.
 resolve_device <- function(device, call = rlang::caller_env()) {
@@ -82,7 +84,7 @@ resolve_device <- function(device, call = rlang::caller_env()) {
   if (device == "auto") return(if (isTRUE(info$cuda)) "cuda" else "cpu")
   if (!isTRUE(info$cuda)) {
     cli::cli_abort(c("Device {.val {device}} was asked for, but LibTorch {info$version} sees no CUDA device.",
-                     i = "Use {.code device = \"cpu\"} or {.code \"auto\"}; for CUDA, install propgrad against a CUDA LibTorch ({.envvar LIBTORCH_HOME})."),
+                     i = device_hint),
                    class = c("propgrad_error_torch_device", "propgrad_error_torch",
                              "propgrad_error_input", "propgrad_error"), call = call)
   }

@@ -28,10 +28,12 @@ Rcpp::NumericVector image_array(tx::ImageBuffer&& b) {
 // Hands out an R array's memory to the torch code and keeps the array.
 struct RImageAllocator {
   Rcpp::NumericVector array;
-  double* operator()(int64_t n, int64_t h, int64_t w, int64_t c) {
-    array = Rcpp::NumericVector(Rcpp::no_init(static_cast<R_xlen_t>(n * h * w * c)));
-    array.attr("dim") = Rcpp::IntegerVector::create(n, h, w, c);
-    return REAL(array);
+  tx::Allocator callback() {
+    return [this](int64_t n, int64_t h, int64_t w, int64_t c) {
+      array = Rcpp::NumericVector(Rcpp::no_init(static_cast<R_xlen_t>(n * h * w * c)));
+      array.attr("dim") = Rcpp::IntegerVector::create(n, h, w, c);
+      return REAL(array);
+    };
   }
 };
 
@@ -223,8 +225,7 @@ Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string ki
     spec.mask = optional_view(mask);
     spec.padding = padding;
     RImageAllocator result;
-    tx::intervene(image_view(image), spec, device, batch_size,
-                  [&](int64_t n, int64_t h, int64_t w, int64_t c) { return result(n, h, w, c); },
+    tx::intervene(image_view(image), spec, device, batch_size, result.callback(),
                   r_interrupt_pending);
     return result.array;
   });
@@ -240,9 +241,7 @@ Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image,
   return guarded([&] {
     RImageAllocator result;
     pointer<tx::Editor>(editor, "editor")
-        ->apply(image_view(image), strengths, batch_size,
-                [&](int64_t n, int64_t h, int64_t w, int64_t c) { return result(n, h, w, c); },
-                r_interrupt_pending);
+        ->apply(image_view(image), strengths, batch_size, result.callback(), r_interrupt_pending);
     return result.array;
   });
 #else

@@ -27,6 +27,20 @@ double max_diff(const std::vector<double>& a, const std::vector<double>& b) {
   return m;
 }
 
+// The CPU result becomes the reference; a CUDA result is compared with it.
+// Ends the line begun by the caller; returns 1 on a disagreement.
+int check_against_cpu(const std::string& device, const std::vector<double>& result,
+                      std::vector<double>& reference) {
+  if (device == "cpu") {
+    reference = result;
+    std::printf("\n");
+    return 0;
+  }
+  const double d = max_diff(reference, result);
+  std::printf("   max |cuda - cpu| = %.2e%s\n", d, d > 1e-4 ? "  FAIL" : "");
+  return d > 1e-4;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,14 +89,7 @@ int main(int argc, char** argv) {
       tx::intervene(image, spec, device, 64, allocate, nullptr);
       const double secs = seconds_since(start);
       std::printf("%-13s %-5s %8.1f ms", c.kind.c_str(), device.c_str(), 1000 * secs);
-      if (device == "cpu") {
-        reference = out.data;
-        std::printf("\n");
-      } else {
-        const double d = max_diff(reference, out.data);
-        std::printf("   max |cuda - cpu| = %.2e%s\n", d, d > 1e-4 ? "  FAIL" : "");
-        failures += d > 1e-4;
-      }
+      failures += check_against_cpu(device, out.data, reference);
     }
     if (c.kind == "brightness") last_cpu_images = reference;
   }
@@ -110,14 +117,7 @@ int main(int argc, char** argv) {
     const double t_single = seconds_since(start);
     std::printf("model %-5s batched %8.1f ms, one at a time %8.1f ms, batch-size difference %.1e",
                 device.c_str(), 1000 * t_batched, 1000 * t_single, max_diff(batched.data, single.data));
-    if (device == "cpu") {
-      reference = batched.data;
-      std::printf("\n");
-    } else {
-      const double d = max_diff(reference, batched.data);
-      std::printf("   max |cuda - cpu| = %.2e%s\n", d, d > 1e-4 ? "  FAIL" : "");
-      failures += d > 1e-4;
-    }
+    failures += check_against_cpu(device, batched.data, reference);
   }
   std::remove(path.c_str());
   if (!info.cuda_available) std::printf("CUDA untested here: LibTorch sees no CUDA device.\n");

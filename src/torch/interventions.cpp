@@ -217,12 +217,7 @@ struct Editor::Impl {
 
 Editor::Editor(const std::string& path, const std::string& device) : impl_(new Impl) {
   impl_->device = parse_device(device);
-  try {
-    impl_->module = torch::jit::load(path, impl_->device);
-  } catch (const std::exception& e) {
-    throw Error("model_file", path + " is not a TorchScript file LibTorch can load: " + describe(e));
-  }
-  impl_->module.eval();
+  impl_->module = load_module(path, impl_->device);
 }
 
 Editor::~Editor() = default;

@@ -3,8 +3,6 @@
 // modules from source (used by tests, examples and users' toy models).
 #include <torch/script.h>
 
-#include <fstream>
-
 #include "tensors.h"
 
 namespace propgrad {
@@ -19,13 +17,7 @@ struct Model::Impl {
 Model::Model(const std::string& path, const std::string& device) : impl_(new Impl) {
   impl_->device = parse_device(device);
   impl_->device_name = device;
-  if (!std::ifstream(path).good()) throw Error("model_file", "Cannot read model file " + path + ".");
-  try {
-    impl_->module = torch::jit::load(path, impl_->device);
-  } catch (const std::exception& e) {
-    throw Error("model_file", path + " is not a TorchScript file LibTorch can load: " + describe(e));
-  }
-  impl_->module.eval();
+  impl_->module = load_module(path, impl_->device);
 }
 
 Model::~Model() = default;

@@ -5,6 +5,7 @@
 
 #include <torch/cuda.h>
 
+#include <fstream>
 #include <sstream>
 
 namespace propgrad {
@@ -37,12 +38,20 @@ torch::Device parse_device(const std::string& name) {
   throw Error("device", "Unknown device \"" + name + "\".");
 }
 
+torch::jit::Module load_module(const std::string& path, const torch::Device& device) {
+  if (!std::ifstream(path).good()) throw Error("model_file", "Cannot read model file " + path + ".");
+  torch::jit::Module module;
+  try {
+    module = torch::jit::load(path, device);
+  } catch (const std::exception& e) {
+    throw Error("model_file", path + " is not a TorchScript file LibTorch can load: " + describe(e));
+  }
+  module.eval();
+  return module;
+}
+
 torch::Tensor to_tensor(const ImageView& images, const torch::Device& device) {
-  auto blob = torch::from_blob(const_cast<double*>(images.data),
-                               {images.c, images.w, images.h, images.n},
-                               torch::TensorOptions().dtype(torch::kFloat64));
-  // Convert to float on the CPU first: it halves what crosses to the device.
-  return blob.to(torch::kFloat32).permute({3, 0, 2, 1}).contiguous().to(device);
+  return batch_to_tensor(images, 0, images.n, device);
 }
 
 torch::Tensor batch_to_tensor(const ImageView& images, int64_t start, int64_t count,
@@ -51,6 +60,7 @@ torch::Tensor batch_to_tensor(const ImageView& images, int64_t start, int64_t co
                               {images.c, images.w, images.h, images.n},
                               torch::TensorOptions().dtype(torch::kFloat64));
   auto view = all.narrow(3, start, count).permute({3, 0, 2, 1});
+  // Convert to float on the CPU first: it halves what crosses to the device.
   auto out = torch::empty({count, images.c, images.h, images.w},
                           torch::TensorOptions().dtype(torch::kFloat32));
   out.copy_(view);
@@ -65,14 +75,13 @@ void write_batch(const torch::Tensor& batch, double* out, int64_t n_total, int64
 }
 
 ImageBuffer to_buffer(const torch::Tensor& images) {
-  auto cpu = images.detach().to(torch::kCPU, torch::kFloat64).permute({1, 3, 2, 0}).contiguous();
   ImageBuffer out;
   out.n = images.size(0);
   out.c = images.size(1);
   out.h = images.size(2);
   out.w = images.size(3);
-  const double* p = cpu.data_ptr<double>();
-  out.data.assign(p, p + cpu.numel());
+  out.data.resize(static_cast<size_t>(images.numel()));
+  write_batch(images, out.data.data(), out.n, 0);
   return out;
 }
 

@@ -16,6 +16,10 @@ namespace torchx {
 // "cpu", "cuda" or "cuda:K"; Error("device") when CUDA is asked for but absent.
 torch::Device parse_device(const std::string& name);
 
+// A TorchScript module loaded onto device in eval mode; Error("model_file")
+// when the file cannot be read or is not TorchScript.
+torch::jit::Module load_module(const std::string& path, const torch::Device& device);
+
 // Column-major N x H x W x C doubles -> contiguous float N x C x H x W on device.
 torch::Tensor to_tensor(const ImageView& images, const torch::Device& device);
 // Images start..start+B-1 of a column-major N x H x W x C array, as a
