@@ -73,15 +73,9 @@ run_shuffle_engine <- function(series, keys, settings, call = rlang::caller_env(
     }
   }
   check_null_memory(length(series), settings, call)
-  g <- settings$gradient
-  res <- pg_shuffle_cpp(
-    lapply(series, `[[`, "y"), lapply(series, series_positions), as.character(keys),
-    statistic_codes[[settings$statistic]], alternative_codes[[settings$alternative]],
-    p_method_codes[[settings$p_method]], g$spacing_index, g$rescale, g$period, g$window,
-    g$degree, settings$n_perm, settings$sequential, settings$seed, settings$tolerance,
-    settings$nthreads, settings$keep_null, getOption("propgrad.exact", TRUE),
-    getOption("propgrad.null_buffer_max", 2^17)
-  )
+  settings$exact <- getOption("propgrad.exact", TRUE)
+  settings$null_buffer_max <- getOption("propgrad.null_buffer_max", 2^17)
+  res <- engine_results(series, keys, settings)
   failed <- nzchar(res$error)
   if (any(failed)) {
     cli::cli_abort(c("The shuffle engine refused {sum(failed)} series.",

@@ -23,6 +23,17 @@
 #'   same permutations (one shared stream), so all series need the same
 #'   number of steps; the per-series p-values then differ from a run with
 #'   another adjustment, and memory grows as series x `n_perm`.
+#' @param backend Where the shuffle tests run. `"local"` (default): one
+#'   parallel engine call in this session on `nthreads` threads. `"future"`:
+#'   the series are split into chunks that run with \pkg{future.apply} on
+#'   the current [future::plan()], so a study can use several R sessions,
+#'   machines or a Slurm cluster (see `vignette("propgrad")`, section
+#'   "Scaling out"). Random streams are keyed by series, so both backends
+#'   give identical results for the same `seed`. Progress is reported through
+#'   \pkg{progressr} (wrap the call in [progressr::with_progress()]). On each
+#'   worker `nthreads` defaults to that worker's [future::availableCores()].
+#' @param chunk_size With `backend = "future"`: series per chunk (default:
+#'   about four chunks per worker).
 #' @inheritParams shuffle_test
 #' @param ... Gradient settings (`spacing`, `rescale`, `period`, `smooth`),
 #'   `ties` and `tolerance`, as in [shuffle_test()].
@@ -46,7 +57,8 @@ property_test <- function(data, output, property, by = NULL,
                           alternative = c("two.sided", "less", "greater"), n_perm = 10000,
                           p_method = c("plus_one", "zollstock"), sequential = NULL, seed = NULL,
                           nthreads = NULL, keep_null = FALSE, joint = FALSE, probs = NULL,
-                          p_adjust = "holm", ...) {
+                          p_adjust = "holm", backend = c("local", "future"), chunk_size = NULL,
+                          ...) {
   call <- rlang::current_env()
   if (!is.data.frame(data)) {
     abort_input("{.arg data} must be a data frame, not {.obj_type_friendly {data}}.",
@@ -69,6 +81,7 @@ property_test <- function(data, output, property, by = NULL,
                            arg = "p_adjust", call = call)
   settings <- shuffle_settings(statistic, alternative, n_perm, p_method, sequential, seed,
                                nthreads, keep_null, list(...), call = call)
+  settings <- c(settings, backend_settings(backend, chunk_size, nthreads, call))
   max_t <- p_adjust == "westfall_young"
   if (max_t) check_max_t_settings(settings, call)
 
