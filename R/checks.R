@@ -7,7 +7,7 @@ abort_input <- function(message, subclass = NULL, call = rlang::caller_env(),
                         .envir = parent.frame()) {
   cli::cli_abort(
     message,
-    class = c(subclass, "propgrad_error_input", "propgrad_error"),
+    class = unique(c(subclass, "propgrad_error_input", "propgrad_error")),
     call = call,
     .envir = .envir
   )
@@ -36,9 +36,12 @@ check_flag <- function(x, arg = rlang::caller_arg(x), call = rlang::caller_env()
 
 check_whole <- function(x, min = -Inf, max = Inf, arg = rlang::caller_arg(x),
                         call = rlang::caller_env(), what = "a whole number") {
-  ok <- is.numeric(x) && length(x) == 1 && !is.na(x) && is.finite(x) && x == round(x)
-  if (!ok) {
+  if (!is.numeric(x) || length(x) != 1 || is.na(x)) {
     abort_input("{.arg {arg}} must be {what}, not {.obj_type_friendly {x}}.",
+                "propgrad_error_number", call = call)
+  }
+  if (!is.finite(x) || x != round(x)) {
+    abort_input(c("{.arg {arg}} must be {what}.", x = "You supplied {format(x)}."),
                 "propgrad_error_number", call = call)
   }
   if (x < min || x > max) {

@@ -76,6 +76,11 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
                   "propgrad_error_input", call = call)
     }
   }
+  if (missing(tests)) {
+    abort_input(c("{.arg tests} is missing.",
+                  i = "Pass the curves' data and the {.fn property_test} result made from it, or an {.fn explain} result alone."),
+                "propgrad_error_missing", call = call)
+  }
   check_flag(polar, arg = "polar", call = call)
   check_tests(tests, call)
   s <- attr(tests, "settings")

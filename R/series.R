@@ -118,14 +118,15 @@ check_series_against_settings <- function(series, settings, call, label = NULL) 
                   i = "Use a smaller {.arg smooth} window."),
                 "propgrad_error_smooth", call = call)
   }
-  t <- series$t
-  if (settings$period > 0 && settings$spacing == "property" && !is.null(t) &&
+  # Without t the core places the steps at 1..n: check those positions too.
+  t <- series_positions(series)
+  if (settings$period > 0 && settings$spacing == "property" &&
       !(diff(range(t)) < settings$period)) {
     abort_input(c("The property values{label} span {format(diff(range(t)))}, not less than the period {settings$period}.",
                   i = "A periodic property must not repeat a position: drop the last step if it equals the first one turn later."),
                 "propgrad_error_period", call = call)
   }
-  if (settings$rescale && settings$period == 0 && !is.null(t) && !(diff(range(t)) > 0)) {
+  if (settings$rescale && settings$period == 0 && !(diff(range(t)) > 0)) {
     abort_input("Cannot rescale property values{label} with zero range.", "propgrad_error_input", call = call)
   }
   invisible(series)
@@ -137,6 +138,8 @@ series_positions <- function(series) {
 }
 
 inform_sorted <- function(n_sorted, n_averaged, what = "series") {
+  n_sorted <- sum(n_sorted)  # a count, or one series' flag
+  n_averaged <- sum(n_averaged)
   if (n_sorted > 0) {
     cli::cli_inform(c(i = "Sorted the steps of {n_sorted} {what} by their property values."),
                     class = "propgrad_message_sorted")

@@ -65,8 +65,9 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
                        check.names = FALSE)
     note <- sprintf("Paired sign-flip test of the mean EPGM difference; * p < %g.", alpha)
   } else {
-    abort_input("{.arg x} must be a result of {.fn property_test}, {.fn summary} or {.fn compare_models}.",
-                "propgrad_error_input", call = call)
+    abort_input(c("{.arg x} must be a result of {.fn property_test}, {.fn summary} or {.fn compare_models}.",
+                  x = "It is {.obj_type_friendly {x}}."),
+                "propgrad_error_type", call = call)
   }
   lead <- as.data.frame(lapply(as.data.frame(x)[groups], as.character), check.names = FALSE)
   o <- do.call(order, unname(as.list(as.data.frame(x)[groups])))

@@ -53,7 +53,8 @@ double ksg_core(const std::vector<double>& x, const double* y,
     while (left >= 0 || right < n) {
       const double dl = left >= 0 ? x[i] - x[left] : INFINITY;
       const double dr = right < n ? x[right] - x[i] : INFINITY;
-      const bool take_left = dl <= dr;
+      // Written so a NaN distance can never step past either end.
+      const bool take_left = left >= 0 && (right >= n || dl <= dr);
       const double dx = take_left ? dl : dr;
       if (have == k && dx >= best[k - 1]) break;
       const std::size_t j = take_left ? static_cast<std::size_t>(left--) : right++;
@@ -104,6 +105,9 @@ SeriesStatistic::SeriesStatistic(StatisticKind kind, const double* y, const doub
   for (std::size_t i = 0; i < n; ++i) {
     sxx += (x[i] - xbar) * (x[i] - xbar);
     syy += (y[i] - ybar) * (y[i] - ybar);
+  }
+  if (!(sxx > 0) || !std::isfinite(sxx)) {
+    throw std::invalid_argument("corr and mi need finite property values that vary");
   }
   if (kind == StatisticKind::Corr) {
     t_weights_.resize(n);

@@ -268,3 +268,25 @@ TEST(SeriesStatistic, CorrAndMiNeedOneColumn) {
                std::invalid_argument);
   EXPECT_NO_THROW(SeriesStatistic(StatisticKind::Grad, y.data(), t.data(), 3, 2, GradientOptions{}));
 }
+
+// Found by the fuzzer (tests/fuzz): a NaN position made the neighbour search
+// step one past the end of y. It must stay inside the data (ASan checks it
+// in the sanitizer build) and SeriesStatistic must refuse such t outright.
+TEST(Ksg, NanPositionsStayInsideTheData) {
+  const std::vector<double> x = {0.0, 1.0, NAN, 3.0, 4.0, 5.0, 6.0};
+  const std::vector<double> y = {0.3, 0.1, 0.4, 0.1, 0.5, 0.9, 0.2};
+  const double mi = propgrad::ksg_mutual_information(x, y, 3);
+  EXPECT_FALSE(std::isinf(mi));
+}
+
+TEST(SeriesStatistic, CorrAndMiRefusePropertyValuesWithoutSpread) {
+  const std::vector<double> y = {0.1, 0.5, 0.2, 0.8};
+  const std::vector<double> flat = {1.0, 1.0, 1.0, 1.0};
+  const std::vector<double> nan_t = {0.0, NAN, 2.0, 3.0};
+  GradientOptions opt;
+  opt.spacing = propgrad::Spacing::Index;
+  for (auto kind : {StatisticKind::Corr, StatisticKind::MI}) {
+    EXPECT_THROW(SeriesStatistic(kind, y.data(), flat.data(), 4, 1, opt), std::invalid_argument);
+    EXPECT_THROW(SeriesStatistic(kind, y.data(), nan_t.data(), 4, 1, opt), std::invalid_argument);
+  }
+}
