@@ -6,15 +6,24 @@ VERSION := $(shell sed -n 's/^Version: *//p' DESCRIPTION)
 TARBALL := propgrad_$(VERSION).tar.gz
 DEMO_DIR ?= propgrad-demo
 CPP_BUILD ?= tests/cpp/build
+SAN_BUILD ?= tests/cpp/build-sanitize
+NOTORCH_LIB ?= $(CURDIR)/.notorch-lib
+CHECK_DIR ?= $(CURDIR)/.rcheck
 
-.PHONY: setup build install demo test cpp-test check clean
+.PHONY: setup build install demo test cpp-test sanitize fuzz rcmdcheck notorch-test check ci clean
 
 setup:
 	bash tools/setup.sh
 
 # R CMD build also builds the vignettes, so they are checked on every install.
+# The vignettes need no LibTorch, so the build's own install skips it (the
+# tarball holds sources only; every real install detects LibTorch anew).
+$(TARBALL):
+	PROPGRAD_NO_TORCH=1 MAKEFLAGS=-j2 $(R) CMD build .
+
 build:
-	MAKEFLAGS=-j2 $(R) CMD build .
+	rm -f $(TARBALL)
+	$(MAKE) $(TARBALL)
 
 install: build
 	MAKEFLAGS=-j2 $(R) CMD INSTALL $(TARBALL)
@@ -30,7 +39,36 @@ cpp-test:
 test:
 	$(RSCRIPT) tools/run-tests.R
 
+# The core's GoogleTest suite under AddressSanitizer and UBSan (any report fails).
+sanitize:
+	cmake -S tests/cpp -B $(SAN_BUILD) -DPROPGRAD_SANITIZE=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake --build $(SAN_BUILD) -j2
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir $(SAN_BUILD) --output-on-failure
+
+# A short libFuzzer run over the kept corpus (tools/fuzz.sh 600 by hand).
+FUZZ_SECONDS ?= 60
+fuzz:
+	bash tools/fuzz.sh $(FUZZ_SECONDS) --ci
+
+# R CMD check --as-cran on the built tarball; fails on any ERROR or WARNING.
+rcmdcheck: build
+	rm -rf $(CHECK_DIR) && mkdir -p $(CHECK_DIR)
+	_R_CHECK_CRAN_INCOMING_REMOTE_=false _R_CHECK_SYSTEM_CLOCK_=0 MAKEFLAGS=-j2 \
+	  $(R) CMD check --as-cran --no-manual -o $(CHECK_DIR) $(TARBALL)
+	bash tools/check-status.sh $(CHECK_DIR)/propgrad.Rcheck/00check.log
+
+# A second build without LibTorch, in its own library, with its own tests:
+# the torch functions must raise propgrad_error_torch_unavailable.
+notorch-test: $(TARBALL)
+	rm -rf $(NOTORCH_LIB) && mkdir -p $(NOTORCH_LIB)
+	PROPGRAD_NO_TORCH=1 MAKEFLAGS=-j2 $(R) CMD INSTALL --library=$(NOTORCH_LIB) $(TARBALL)
+	R_LIBS=$(NOTORCH_LIB) PROPGRAD_EXPECT_TORCH=0 $(RSCRIPT) tools/run-tests.R
+
 check: setup install cpp-test test
 
+# Everything .ci/run needs beyond `make check` (which it runs last).
+ci: setup sanitize fuzz rcmdcheck notorch-test
+
 clean:
-	rm -rf $(CPP_BUILD) $(TARBALL) propgrad.Rcheck $(DEMO_DIR) src/*.o src/*.so src/core/*.o
+	rm -rf $(CPP_BUILD) $(SAN_BUILD) $(NOTORCH_LIB) $(CHECK_DIR) $(TARBALL) propgrad.Rcheck $(DEMO_DIR) src/*.o src/*.so src/core/*.o

@@ -276,12 +276,30 @@ test_that("bad intervention arguments give classed errors", {
   expect_error(intervene(list(img, img), intervention("brightness", 1:3)), class = "propgrad_error_length")
 })
 
+test_that("the build has LibTorch exactly when CI says it should", {
+  # .ci/run builds twice: with Debian's libtorch-dev (PROPGRAD_EXPECT_TORCH=1)
+  # and with PROPGRAD_NO_TORCH=1 (=0); neither may skip its torch tests silently.
+  expected <- Sys.getenv("PROPGRAD_EXPECT_TORCH")
+  skip_if(expected == "", "PROPGRAD_EXPECT_TORCH not set")
+  expect_identical(has_torch(), expected == "1")
+})
+
 test_that("without LibTorch, torch functions say what to install", {
   skip_if(has_torch(), "this build has LibTorch")
-  expect_snapshot(torch_info(), error = TRUE)
-  expect_error(torch_model("model.pt"), class = "propgrad_error_torch_unavailable")
-  expect_error(intervene(array(0.5, c(4, 4, 3)), intervention("brightness", 1:3)),
-               class = "propgrad_error_torch_unavailable")
-  expect_error(torch_script_model("def forward(self, x):\n    return x", tempfile()),
-               class = "propgrad_error_torch_unavailable")
+  image <- array(0.5, c(4, 4, 3))
+  expect_snapshot(error = TRUE, cnd_class = TRUE, {
+    torch_info()
+    torch_model("model.pt")
+    intervene(image, intervention("brightness", 1:3))
+    torch_script_model("def forward(self, x):\n    return x", "model.pt")
+    torch_editor("editor.pt", strengths = 1:3)
+  })
+  for (f in list(function() torch_model("model.pt"),
+                 function() intervene(image, intervention("brightness", 1:3)),
+                 function() torch_editor("editor.pt", strengths = 1:3))) {
+    expect_error(f(), class = "propgrad_error_torch_unavailable")
+  }
+  # Everything that does not need LibTorch still works.
+  expect_false(has_torch())
+  expect_s3_class(intervention("hue", strengths = c(0, 90, 180)), "propgrad_intervention")
 })
