@@ -77,7 +77,7 @@ engine_results_future <- function(series, keys, settings) {
 
 combine_engine_results <- function(parts) {
   first <- parts[[1]]
-  out <- lapply(setNames(nm = setdiff(names(first), "null")), function(name) {
+  out <- lapply(stats::setNames(nm = setdiff(names(first), "null")), function(name) {
     unlist(lapply(parts, `[[`, name), use.names = FALSE)
   })
   out$null <- do.call(cbind, lapply(parts, `[[`, "null"))

@@ -13,7 +13,9 @@ apt_pkgs=(
   r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown
   r-cran-coin python3-numpy
   r-cran-ggplot2 r-cran-vdiffr r-cran-png r-cran-jpeg
-  r-cran-future r-cran-future.apply r-cran-progressr r-cran-covr clang libclang-rt-14-dev
+  r-cran-future r-cran-future.apply r-cran-progressr r-cran-covr
+  # libFuzzer (tools/fuzz.sh) and checkbashisms (R CMD check of configure)
+  clang libclang-rt-14-dev devscripts
 )
 
 if [ "${PROPGRAD_SETUP_SKIP_APT:-0}" != 1 ] && command -v apt-get >/dev/null; then
