@@ -78,7 +78,12 @@ check_models <- function(models, call) {
   }
   nm <- names(models) %||% rep("", length(models))
   nm[nm == ""] <- paste0("model", seq_along(models))[nm == ""]
-  if (anyDuplicated(nm)) abort_input("Model names must be unique.", "propgrad_error_input", call = call)
+  if (anyDuplicated(nm)) {
+    dup <- unique(nm[duplicated(nm)])
+    abort_input(c("Model names must be unique.", x = "{.val {dup}} appear{?s/} more than once.",
+                  i = "Name the models in the list, e.g. {.code list(biased = m1, unbiased = m2)}."),
+                "propgrad_error_names", call = call)
+  }
   names(models) <- nm
   models
 }
@@ -87,7 +92,7 @@ explain_sweeps <- function(images, intervention, device, batch_size, call) {
   if (inherits(images, "propgrad_images")) return(list(image1 = images))
   if (is.null(intervention)) {
     abort_input("{.arg intervention} is missing; give one, or pass intervened images.",
-                "propgrad_error_input", call = call)
+                "propgrad_error_missing", call = call)
   }
   if (is.character(images)) {
     items <- as.list(images)

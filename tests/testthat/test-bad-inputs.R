@@ -182,6 +182,48 @@ test_that("LibTorch: corrupt models, wrong tensor shapes, CUDA that is absent", 
   expect_identical(image, image_copy)
 })
 
+test_that("LibTorch: preprocessing, model and TorchScript arguments", {
+  skip_without_torch()
+  good <- script_model(luma_code)
+  model <- torch_model(good, device = "cpu")
+  image <- test_image()
+  clean <- function(x) gsub("file[0-9a-f]+\\.pt", "<model>.pt", x)
+  expect_snapshot(error = TRUE, cnd_class = TRUE, transform = clean, {
+    torch_model(c(good, good))
+    torch_preprocess(size = 0.5)
+    torch_preprocess(scale = c(1, 2))
+    torch_preprocess(mean = c(0.5, 0.5, 0.5), sd = c(0.2, 0.2))
+    predict(model, image, preprocess = list(size = 4))
+    predict(model, image, classes = c("cat", "dog"))
+    torch_script_model(1, tempfile())
+    torch_script_model(luma_code, c("a.pt", "b.pt"))
+    torch_script_model(luma_code, tempfile(), buffers = list(1))
+  })
+  expect_snapshot(print(model), transform = clean)
+})
+
+test_that("explain(): models, images and outputs it cannot use", {
+  skip_without_torch()
+  image <- test_image()
+  iv <- intervention("brightness", strengths = c(0.5, 1, 1.5))
+  luma <- function(x) apply(x, 1, mean)
+  expect_snapshot(error = TRUE, cnd_class = TRUE, {
+    explain(image, iv, models = "resnet18")
+    explain(image, iv, models = list(a = luma, a = luma))
+    explain(image, models = luma)
+    explain(TRUE, iv, models = luma)
+    explain(image, iv, models = function(x) stop("out of memory"))
+    explain(image, iv, models = function(x) 1:2)
+    explain(image, iv, models = luma, output = 5)
+    explain(image, iv, models = luma, output = "dog")
+    explain(image, iv, models = function(x) matrix(0.1, dim(x)[1], 11))
+  })
+  # The progress bar path gives the same result as the silent one.
+  quiet <- explain(image, iv, models = luma, n_perm = 50, seed = 1, progress = FALSE)
+  shown <- explain(image, iv, models = luma, n_perm = 50, seed = 1, progress = TRUE)
+  expect_identical(shown, quiet)
+})
+
 test_that("the session still computes correct results after the battery", {
   # A monotone 5-step series: of its 5! = 120 orderings only it and its
   # reversal reach |r| = 1, so the exact p of the correlation test is 2/120.

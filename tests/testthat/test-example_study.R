@@ -1,0 +1,29 @@
+# run_example_study() is the README's main job: it must write every output
+# it promises, from the bundled study, and refuse a bad folder.
+
+test_that("the example study writes its tables, figures and report", {
+  skip_on_cran()
+  out <- file.path(withr::local_tempdir(), "demo")
+  expect_output(res <- run_example_study(out, n_perm = 200, seed = 3, nthreads = 1))
+  expect_s3_class(res, "propgrad_tests")
+  expect_equal(nrow(res), nrow(unique(pg_study[c("image", "model", "property")])))
+  files <- c("property_tests.csv", "study_summary.csv", "study_summary.tex",
+             "curves_img05_fur_colour.png", "study_summary.png", "heatmap.png")
+  if (rmarkdown::pandoc_available()) files <- c(files, "report.html")
+  expect_true(all(file.exists(file.path(out, files))))
+  tests_csv <- utils::read.csv(file.path(out, "property_tests.csv"))
+  expect_equal(tests_csv$p.value, res$p.value)
+  expect_match(paste(readLines(file.path(out, "study_summary.tex")), collapse = "\n"), "toprule")
+})
+
+test_that("the example study refuses a bad folder", {
+  expect_snapshot(error = TRUE, cnd_class = TRUE, run_example_study(c("a", "b")))
+})
+
+test_that("pg_threads() counts the threads results never depend on", {
+  n <- pg_threads()
+  expect_true(is.numeric(n) && n >= 1)
+  one <- shuffle_test(sin(1:30), n_perm = 500, seed = 9, nthreads = 1)
+  all <- shuffle_test(sin(1:30), n_perm = 500, seed = 9, nthreads = n)
+  expect_identical(all$p.value, one$p.value)
+})
