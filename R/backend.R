@@ -10,8 +10,8 @@ backends <- c("local", "future")
 backend_settings <- function(backend, chunk_size, nthreads, call) {
   backend <- check_choice(backend, backends, arg = "backend", call = call)
   if (backend == "future") {
-    missing_pkgs <- c("future", "future.apply")[!vapply(c("future", "future.apply"),
-                                                        requireNamespace, logical(1), quietly = TRUE)]
+    needed <- c("future", "future.apply")
+    missing_pkgs <- needed[!vapply(needed, requireNamespace, logical(1), quietly = TRUE)]
     if (length(missing_pkgs)) {
       abort_input(c("{.code backend = \"future\"} needs the package{?s} {.pkg {missing_pkgs}}.",
                     i = "Install {?it/them} with {.code install.packages({deparse(missing_pkgs)})}, or use {.code backend = \"local\"}."),

@@ -27,8 +27,8 @@
 #'   parallel engine call in this session on `nthreads` threads. `"future"`:
 #'   the series are split into chunks that run with \pkg{future.apply} on
 #'   the current [future::plan()], so a study can use several R sessions,
-#'   machines or a Slurm cluster (see `vignette("propgrad")`, section
-#'   "Scaling out"). Random streams are keyed by series, so both backends
+#'   machines or a Slurm cluster (see section "Scaling out" of
+#'   `vignette("synthetic-study", package = "propgrad")`). Random streams are keyed by series, so both backends
 #'   give identical results for the same `seed`. Progress is reported through
 #'   \pkg{progressr} (wrap the call in [progressr::with_progress()]). On each
 #'   worker `nthreads` defaults to that worker's [future::availableCores()].
