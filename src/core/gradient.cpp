@@ -206,4 +206,25 @@ double GradientStencil::mean_norm(const double* y, std::size_t d, double* work) 
   return total / static_cast<double>(n_);
 }
 
+bool GradientStencil::difference_weights(std::vector<double>& w) const {
+  if (!banded_ || n_ < 3) return false;
+  w.assign(n_, 0.0);
+  for (std::size_t i = 0; i < n_; ++i) {
+    // Which weights act on which steps (row 0 and n-1 may wrap around).
+    const std::size_t left = i == 0 ? first_lo_ : i - 1;
+    const std::size_t right = i == n_ - 1 ? last_hi_ : i + 1;
+    double a = lo_[i], b = mid_[i], c = hi_[i];
+    // Ends without wrap-around: the zero weight sits on the step itself.
+    if (left == i) { a += b; b = 0.0; }
+    if (right == i) { c += b; b = 0.0; }
+    const double scale = std::abs(a) + std::abs(b) + std::abs(c);
+    // Rounding of evenly spaced t leaves relative residues near 1e-14.
+    const double eps = 1e-10 * scale;
+    const bool two_point = std::abs(b) <= eps && std::abs(a + c) <= eps && left != right;
+    if (!two_point) return false;
+    w[i] = 0.5 * (std::abs(a) + std::abs(c));
+  }
+  return true;
+}
+
 }  // namespace propgrad

@@ -39,6 +39,12 @@ class GradientStencil {
   // matrix (the EPGM of a vector output). work must hold n doubles.
   double mean_norm(const double* y, std::size_t d, double* work) const;
 
+  // When every row is a scaled difference of two distinct steps,
+  // g_i = w_i (y_a - y_b) (three-point rows on evenly spaced steps, and the
+  // one-sided ends), fills |w_i| and returns true; else false. Such rows
+  // make the mean of the EPGM over all orderings of y known in closed form.
+  bool difference_weights(std::vector<double>& w) const;
+
  private:
   void build_three_point(const std::vector<double>& x, double period);
   void build_local_polynomial(const std::vector<double>& x, double period,

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 namespace propgrad {
@@ -28,6 +29,29 @@ inline uint64_t stream_key(const std::string& name) {
     h ^= c;
     h *= 0x100000001b3ULL;
   }
+  return h;
+}
+
+// The stream key of a series from its data: a hash of n, d, the property
+// positions and the outputs (after sorting by t). The same series gets the
+// same permutations from every verb, in any call, split or order, and
+// different series get different streams even under one seed.
+inline uint64_t series_stream_key(const double* y, std::size_t n, std::size_t d, const double* t) {
+  uint64_t h = 0x6a09e667f3bcc908ULL;
+  auto mix = [&h](uint64_t w) {
+    h ^= w;
+    h = splitmix64_next(h);
+  };
+  auto bits = [](double v) {
+    if (v == 0.0) v = 0.0;  // -0 and +0 are the same value
+    uint64_t w;
+    std::memcpy(&w, &v, sizeof w);
+    return w;
+  };
+  mix(static_cast<uint64_t>(n));
+  mix(static_cast<uint64_t>(d));
+  for (std::size_t i = 0; t != nullptr && i < n; ++i) mix(bits(t[i]));
+  for (std::size_t i = 0; i < n * d; ++i) mix(bits(y[i]));
   return h;
 }
 

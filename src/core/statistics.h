@@ -29,6 +29,13 @@ class SeriesStatistic {
   // EPGM of an output matrix: the effect size reported for every statistic.
   double epgm(const double* y) const { return stencil_.mean_norm(y, d_, work_.data()); }
 
+  // The mean of the statistic over all n! orderings of y, where it is known
+  // in closed form: 0 for corr (r is linear in y with centred weights); for
+  // grad when every gradient row is w_i (y_a - y_b) (evenly spaced steps, no
+  // smoothing): mean(w) times the mean distance between two distinct rows
+  // of y. Returns false otherwise (mi, uneven steps, smoothing).
+  bool exact_null_mean(const double* y, double& mean) const;
+
   std::size_t n() const { return n_; }
   std::size_t d() const { return d_; }
 

@@ -79,7 +79,10 @@ bool same_bits(const std::vector<double>& a, const std::vector<double>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
 }
 
-// The engine's "at least as extreme" rule, restated from the documentation.
+// The engine's "at least as extreme" rule, restated from the documentation:
+// no tolerance for zollstock (centred on the K shuffles for grad, |r| for
+// corr, strictly greater for mi); else a slack of tolerance * max(|T0|,
+// |centre|) for two-sided and tolerance * |T0| for one-sided tests.
 bool extreme(const ShuffleOptions& opt, double tk, double t0, double centre) {
   if (opt.p_method == PMethod::Zollstock) {
     switch (opt.statistic) {
@@ -96,6 +99,12 @@ bool extreme(const ShuffleOptions& opt, double tk, double t0, double centre) {
              std::abs(t0 - centre) - opt.tolerance * std::max(std::abs(t0), std::abs(centre));
   }
   return false;
+}
+
+// The documented centre of a two-sided plus-one test with K random shuffles
+// and no closed form: the mean of all K + 1 statistics.
+double all_mean(const std::vector<double>& null, std::size_t k, double t0) {
+  return (t0 + std::accumulate(null.begin(), null.begin() + k, 0.0)) / (k + 1.0);
 }
 
 int64_t count_extreme(const ShuffleOptions& opt, const std::vector<double>& null, std::size_t m,
@@ -165,9 +174,16 @@ TEST(ShuffleExact, MatchesBruteForceEnumeration) {
         EXPECT_NEAR(res.null_mean, mean, 1e-12);
         const double t0 = brute[0];  // identity permutation
         EXPECT_EQ(res.statistic, t0);
-        const int64_t b = count_extreme(opt, brute, 24, t0, mean);
+        // corr's centre is its exact permutation mean 0; the others use the
+        // mean over all n! orderings (identity included).
+        const bool closed = kind == StatisticKind::Corr && method == PMethod::PlusOne &&
+                            alt == Alternative::TwoSided;
+        if (closed) EXPECT_EQ(res.centre, 0.0);
+        const int64_t b = count_extreme(opt, brute, 24, t0, closed ? 0.0 : mean);
         EXPECT_EQ(res.exceedances, b);
         EXPECT_DOUBLE_EQ(res.p_value, b / 24.0);
+        EXPECT_EQ(res.p_low, res.p_value);  // no Monte Carlo error
+        EXPECT_EQ(res.p_high, res.p_value);
       }
     }
   }
@@ -221,7 +237,10 @@ TEST(ShufflePValue, PlusOneFormulaAndFloor) {
         const ShuffleResult res = run_one(s, opt, &null);
         EXPECT_FALSE(res.exact);
         EXPECT_EQ(res.n_used, K);
-        EXPECT_EQ(res.exceedances, count_extreme(opt, null, K, res.statistic, res.null_mean));
+        // Uneven steps: grad and mi centre on the K + 1 mean, corr on 0.
+        const double centre = kind == StatisticKind::Corr ? 0.0 : all_mean(null, K, res.statistic);
+        if (alt == Alternative::TwoSided) EXPECT_NEAR(res.centre, centre, 1e-12 * (1 + std::abs(centre)));
+        EXPECT_EQ(res.exceedances, count_extreme(opt, null, K, res.statistic, res.centre));
         EXPECT_DOUBLE_EQ(res.p_value, (res.exceedances + 1.0) / (K + 1.0));
         EXPECT_GE(res.p_value, 1.0 / (K + 1));
         EXPECT_LE(res.p_value, 1.0);
@@ -273,7 +292,8 @@ TEST(ShufflePValue, ZollstockIsBOverK) {
       opt.seed = 5;
       std::vector<double> null;
       const ShuffleResult res = run_one(s, opt, &null);
-      EXPECT_EQ(res.exceedances, count_extreme(opt, null, K, res.statistic, res.null_mean));
+      const double mean = std::accumulate(null.begin(), null.end(), 0.0) / K;
+      EXPECT_EQ(res.exceedances, count_extreme(opt, null, K, res.statistic, mean));
       EXPECT_DOUBLE_EQ(res.p_value, static_cast<double>(res.exceedances) / K);
     }
   }
@@ -416,9 +436,10 @@ TEST(ShuffleMany, StreamFollowsTheKey) {
   EXPECT_FALSE(same_bits(n1, n4));
 }
 
-// Besag-Clifford: a null series reaches h exceedances in both tails after a
-// few dozen shuffles; p = h/l (doubled for two-sided), the rest of the null
-// buffer is NaN.
+// Besag-Clifford: a null series reaches h extreme shuffles after a few
+// dozen; p = h/l with the same centred two-sided rule as fixed K (no
+// doubling of a tail), and the rest of the null buffer is NaN. Uneven steps
+// have no closed-form centre for grad, so a pilot stream centres the test.
 TEST(ShuffleSequential, StopsEarlyOnNullSeries) {
   const Series s = random_series(40, 1, 77);
   const int64_t h = 10, K = 10000;
@@ -432,37 +453,53 @@ TEST(ShuffleSequential, StopsEarlyOnNullSeries) {
     std::vector<double> null;
     const ShuffleResult res = run_one(s, opt, &null);
     // For a one-sided test the observed value may sit deep in the other
-    // tail; choose the tail that holds it so the early stop is guaranteed.
+    // tail; only a series that stopped is checked here.
     if (alt != Alternative::TwoSided && !res.stopped_early) continue;
     ASSERT_TRUE(res.stopped_early);
     EXPECT_LT(res.n_used, 2000);
     EXPECT_EQ(res.exceedances, h);
-    const double p = static_cast<double>(h) / res.n_used;
-    EXPECT_DOUBLE_EQ(res.p_value, alt == Alternative::TwoSided ? std::min(1.0, 2 * p) : p);
+    EXPECT_DOUBLE_EQ(res.p_value, static_cast<double>(h) / res.n_used);
+    if (alt == Alternative::TwoSided) {
+      EXPECT_EQ(res.centre_kind, propgrad::CentreKind::Pilot);
+      EXPECT_EQ(res.n_pilot, 1000);
+    } else {
+      EXPECT_EQ(res.n_pilot, 0);
+    }
     const auto used = static_cast<std::size_t>(res.n_used);
     for (std::size_t i = 0; i < used; ++i) EXPECT_FALSE(std::isnan(null[i])) << i;
     for (std::size_t i = used; i < null.size(); ++i) ASSERT_TRUE(std::isnan(null[i])) << i;
-    // The stop happens exactly at the h-th exceedance (in the smaller tail).
-    int64_t hi = 0, lo = 0;
-    for (std::size_t i = 0; i < used; ++i) {
-      hi += null[i] >= res.statistic - opt.tolerance * std::abs(res.statistic);
-      lo += null[i] <= res.statistic + opt.tolerance * std::abs(res.statistic);
-    }
-    const int64_t b = alt == Alternative::TwoSided ? std::min(hi, lo)
-                                                   : (alt == Alternative::Greater ? hi : lo);
-    EXPECT_EQ(b, h);
+    // The stop happens exactly at the h-th extreme shuffle, the last one.
+    EXPECT_EQ(count_extreme(opt, null, used, res.statistic, res.centre), h);
+    EXPECT_EQ(count_extreme(opt, null, used - 1, res.statistic, res.centre), h - 1);
   }
-  // At least the side holding T0 must stop early for a null series.
-  ShuffleOptions greater, less;
-  greater.alternative = Alternative::Greater;
-  less.alternative = Alternative::Less;
-  greater.sequential = less.sequential = h;
-  greater.n_perm = less.n_perm = K;
-  EXPECT_TRUE(run_one(s, greater).stopped_early || run_one(s, less).stopped_early);
 }
 
-// With a real effect the smaller tail never fills: all K shuffles run and p
-// falls back to (b + 1)/(K + 1), doubled for two-sided.
+// The pilot is independent of the counted shuffles: those are the first
+// shuffles of the fixed-K stream, so both modes count the same values.
+TEST(ShuffleSequential, CountsTheFixedStreamAndCentresOnThePilot) {
+  const Series s = random_series(30, 1, 5);
+  ShuffleOptions opt;
+  opt.n_perm = 3000;
+  opt.seed = 9;
+  std::vector<double> fixed_null, seq_null;
+  run_one(s, opt, &fixed_null);
+  opt.sequential = 5;
+  const ShuffleResult seq = run_one(s, opt, &seq_null);
+  const auto used = static_cast<std::size_t>(seq.n_used);
+  for (std::size_t i = 0; i < used; ++i) EXPECT_EQ(seq_null[i], fixed_null[i]) << i;
+  // The pilot's mean is not the mean of the counted shuffles.
+  const double counted = std::accumulate(seq_null.begin(), seq_null.begin() + used, 0.0) / used;
+  EXPECT_NE(seq.centre, counted);
+  // Evenly spaced steps have a closed-form centre: no pilot is drawn.
+  Series even = s;
+  for (std::size_t i = 0; i < even.n; ++i) even.t[i] = 0.5 * i;
+  const ShuffleResult closed = run_one(even, opt);
+  EXPECT_EQ(closed.centre_kind, propgrad::CentreKind::Exact);
+  EXPECT_EQ(closed.n_pilot, 0);
+}
+
+// With a real effect the rule never fills: all K shuffles run and p falls
+// back to (b + 1)/(K + 1), not doubled.
 TEST(ShuffleSequential, RunsToTheEndOnStrongSignal) {
   Series s;
   s.n = 40;
@@ -477,7 +514,7 @@ TEST(ShuffleSequential, RunsToTheEndOnStrongSignal) {
   EXPECT_FALSE(res.stopped_early);
   EXPECT_EQ(res.n_used, 2000);
   EXPECT_EQ(res.exceedances, 0);
-  EXPECT_DOUBLE_EQ(res.p_value, 2.0 / 2001);
+  EXPECT_DOUBLE_EQ(res.p_value, 1.0 / 2001);
 }
 
 TEST(ShuffleSequential, IgnoredWhenExact) {
@@ -492,7 +529,7 @@ TEST(ShuffleSequential, IgnoredWhenExact) {
 }
 
 // A poll that reports an interrupt stops the batch; unfinished series keep
-// default results (n_used 0, p 1).
+// default results (n_used 0, no p).
 TEST(ShuffleStop, PollTrueStopsEverything) {
   std::vector<Series> store;
   for (uint64_t i = 0; i < 4; ++i) store.push_back(random_series(30, 1, i + 1));
@@ -512,7 +549,7 @@ TEST(ShuffleStop, PollTrueStopsEverything) {
     ASSERT_EQ(res.size(), 4u);
     for (const auto& r : res) {
       EXPECT_EQ(r.n_used, 0);
-      EXPECT_EQ(r.p_value, 1.0);
+      EXPECT_TRUE(std::isnan(r.p_value));
     }
   }
 }

@@ -1,0 +1,145 @@
+// Tests of the Westfall-Young max-T adjustment in src/core/joint.{h,cpp}:
+// equality with a direct step-down computation on the joint null it draws,
+// identical results at any thread count, identical copies of one series
+// keeping one p, and unequal lengths refused.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <vector>
+
+#include "joint.h"
+#include "rng.h"
+
+using propgrad::Alternative;
+using propgrad::SeriesData;
+using propgrad::ShuffleOptions;
+using propgrad::StopSignal;
+
+namespace {
+
+double uniform(propgrad::Xoshiro256pp& r) { return (r.next() >> 11) * 0x1.0p-53; }
+
+struct Study {
+  std::vector<std::vector<double>> ys;
+  std::vector<double> t;
+  std::vector<SeriesData> data() const {
+    std::vector<SeriesData> out;
+    for (const auto& y : ys) out.push_back(SeriesData{y.data(), t.data(), t.size(), 1, 0});
+    return out;
+  }
+};
+
+Study make_study(std::size_t m, std::size_t n, uint64_t seed) {
+  propgrad::Xoshiro256pp r(seed, 5);
+  Study s;
+  double acc = 0;
+  for (std::size_t i = 0; i < n; ++i) s.t.push_back(acc += 0.5 + uniform(r));
+  for (std::size_t j = 0; j < m; ++j) {
+    std::vector<double> y(n);
+    for (std::size_t i = 0; i < n; ++i) y[i] = uniform(r) + (j == 1 ? 0.1 * i : 0.0);
+    s.ys.push_back(y);
+  }
+  return s;
+}
+
+// Step-down max-T written out plainly from the joint null matrix.
+std::vector<double> direct_westfall_young(const std::vector<double>& null, const std::vector<double>& t0,
+                                          std::size_t K, Alternative alt, double tol) {
+  const std::size_t m = t0.size();
+  std::vector<double> centre(m), sd(m), obs(m);
+  for (std::size_t j = 0; j < m; ++j) {
+    double s = t0[j];
+    for (std::size_t k = 0; k < K; ++k) s += null[k * m + j];
+    centre[j] = s / (K + 1.0);
+    double ss = (t0[j] - centre[j]) * (t0[j] - centre[j]);
+    for (std::size_t k = 0; k < K; ++k) ss += std::pow(null[k * m + j] - centre[j], 2);
+    sd[j] = std::sqrt(ss / K);
+  }
+  auto score = [&](double v, std::size_t j) {
+    const double z = (v - centre[j]) / sd[j];
+    return alt == Alternative::TwoSided ? std::abs(z) : (alt == Alternative::Less ? -z : z);
+  };
+  for (std::size_t j = 0; j < m; ++j) obs[j] = score(t0[j], j);
+  std::vector<std::size_t> order(m);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return obs[a] > obs[b]; });
+  std::vector<double> adjusted(m);
+  double prev = 0;
+  for (std::size_t r = 0; r < m; ++r) {
+    int64_t hits = 0;
+    for (std::size_t k = 0; k < K; ++k) {
+      double mx = -INFINITY;
+      for (std::size_t q = r; q < m; ++q) mx = std::max(mx, score(null[k * m + order[q]], order[q]));
+      hits += mx >= obs[order[r]] - tol * std::abs(obs[order[r]]);
+    }
+    prev = std::min(1.0, std::max(prev, (hits + 1.0) / (K + 1.0)));
+    adjusted[order[r]] = prev;
+  }
+  return adjusted;
+}
+
+}  // namespace
+
+TEST(WestfallYoung, MatchesADirectComputation) {
+  const Study study = make_study(6, 25, 3);
+  const auto data = study.data();
+  for (auto alt : {Alternative::TwoSided, Alternative::Less, Alternative::Greater}) {
+    SCOPED_TRACE(int(alt));
+    ShuffleOptions opt;
+    opt.alternative = alt;
+    opt.n_perm = 700;  // three blocks, the last one short
+    opt.seed = 12;
+    const auto null = propgrad::joint_null_values(data, opt);
+    ASSERT_EQ(null.size(), 700u * 6);
+    std::vector<double> t0;
+    for (const auto& s : data) {
+      propgrad::SeriesStatistic stat(opt.statistic, s.y, s.t, s.n, 1, opt.gradient);
+      t0.push_back(stat(s.y));
+    }
+    StopSignal stop;
+    const auto res = propgrad::westfall_young(data, opt, 1, stop);
+    const auto expected = direct_westfall_young(null, t0, 700, alt, opt.tolerance);
+    for (std::size_t j = 0; j < 6; ++j) EXPECT_NEAR(res.adjusted[j], expected[j], 1e-12) << j;
+    EXPECT_EQ(res.n_used, 700);
+  }
+}
+
+TEST(WestfallYoung, SameAtAnyThreadCount) {
+  const Study study = make_study(9, 30, 8);
+  ShuffleOptions opt;
+  opt.n_perm = 1500;
+  StopSignal stop;
+  const auto one = propgrad::westfall_young(study.data(), opt, 1, stop).adjusted;
+  const auto two = propgrad::westfall_young(study.data(), opt, 2, stop).adjusted;
+  const auto three = propgrad::westfall_young(study.data(), opt, 3, stop).adjusted;
+  EXPECT_EQ(one, two);
+  EXPECT_EQ(one, three);
+}
+
+// Ten identical series: the maximum over them is any one of them, so each
+// adjusted p equals that series' own joint-stream p.
+TEST(WestfallYoung, IdenticalCopiesKeepOneP) {
+  Study one = make_study(1, 20, 4);
+  Study copies;
+  copies.t = one.t;
+  for (int k = 0; k < 10; ++k) copies.ys.push_back(one.ys[0]);
+  ShuffleOptions opt;
+  opt.n_perm = 999;
+  StopSignal stop;
+  const auto single = propgrad::westfall_young(one.data(), opt, 1, stop).adjusted[0];
+  const auto res = propgrad::westfall_young(copies.data(), opt, 2, stop).adjusted;
+  for (double p : res) EXPECT_DOUBLE_EQ(p, single);
+}
+
+TEST(WestfallYoung, RefusesUnequalLengths) {
+  Study study = make_study(2, 10, 1);
+  study.ys[1].resize(8);
+  auto data = study.data();
+  data[1].n = 8;
+  ShuffleOptions opt;
+  StopSignal stop;
+  EXPECT_THROW(propgrad::westfall_young(data, opt, 1, stop), std::invalid_argument);
+}
