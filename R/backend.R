@@ -2,8 +2,10 @@
 # engine call in this R session; "future" splits the series into chunks and
 # runs each chunk with future.apply on whatever future::plan() the user set
 # (multisession, cluster, future.batchtools on Slurm ...). Random streams
-# are keyed by series, not by worker or chunk, so both give identical
-# results for the same seed. progressr reports progress per chunk.
+# are keyed by each series' data, not by worker or chunk, so both give
+# identical results for the same seed. The Westfall-Young joint stream needs
+# every series at once and runs in this session. progressr reports progress
+# per chunk.
 
 backends <- c("local", "future")
 
@@ -29,22 +31,17 @@ backend_settings <- function(backend, chunk_size, nthreads, call) {
 
 # Runs the engine on all series and returns the per-series result vectors
 # (and the null matrix), in the order of `series`.
-engine_results <- function(series, keys, settings) {
+engine_results <- function(series, settings) {
+  settings$joint_only <- FALSE
   if (identical(settings$backend, "future") && length(series) > 0) {
-    return(engine_results_future(series, keys, settings))
+    return(engine_results_future(series, settings))
   }
-  engine_chunk(series, keys, settings, settings$nthreads)
+  engine_chunk(series, settings, settings$nthreads)
 }
 
-engine_chunk <- function(series, keys, settings, nthreads) {
-  g <- settings$gradient
-  pg_shuffle_cpp(
-    lapply(series, `[[`, "y"), lapply(series, series_positions), as.character(keys),
-    statistic_codes[[settings$statistic]], alternative_codes[[settings$alternative]],
-    p_method_codes[[settings$p_method]], g$spacing_index, g$rescale, g$period, g$window,
-    g$degree, settings$n_perm, settings$sequential, settings$seed, settings$tolerance,
-    nthreads, settings$keep_null, settings$exact, settings$null_buffer_max
-  )
+engine_chunk <- function(series, settings, nthreads) {
+  settings$nthreads <- as.integer(nthreads)
+  pg_shuffle_cpp(lapply(series, `[[`, "y"), lapply(series, series_positions), settings)
 }
 
 # Runs on a future worker: only the chunk's own series travel there.
@@ -54,12 +51,13 @@ engine_chunk_worker <- function(chunk, settings, progress) {
     nthreads <- getOption("propgrad.nthreads",
                           min(future::availableCores(), pg_available_threads()))
   }
-  res <- engine_chunk(chunk$series, chunk$keys, settings, as.integer(nthreads))
-  if (!is.null(progress)) progress(amount = length(chunk$series))
+  settings$westfall_young <- FALSE
+  res <- engine_chunk(chunk, settings, nthreads)
+  if (!is.null(progress)) progress(amount = length(chunk))
   res
 }
 
-engine_results_future <- function(series, keys, settings) {
+engine_results_future <- function(series, settings) {
   n <- length(series)
   chunk_size <- settings$chunk_size
   if (is.null(chunk_size)) {
@@ -67,19 +65,26 @@ engine_results_future <- function(series, keys, settings) {
     chunk_size <- ceiling(n / (4 * future::nbrOfWorkers()))
   }
   chunk_of <- ceiling(seq_len(n) / chunk_size)
-  chunks <- lapply(split(seq_len(n), chunk_of), function(i) list(series = series[i], keys = keys[i]))
+  chunks <- lapply(split(seq_len(n), chunk_of), function(i) series[i])
   progress <- if (requireNamespace("progressr", quietly = TRUE)) progressr::progressor(steps = n)
   parts <- future.apply::future_lapply(chunks, engine_chunk_worker, settings = settings,
                                        progress = progress, future.packages = "propgrad",
                                        future.seed = FALSE, future.scheduling = 1)
-  combine_engine_results(parts)
+  out <- combine_engine_results(parts)
+  if (isTRUE(settings$westfall_young)) {
+    settings$joint_only <- TRUE
+    out[["adj.p.value"]] <- engine_chunk(series, settings, settings$nthreads)[["adj.p.value"]]
+  }
+  out
 }
 
 combine_engine_results <- function(parts) {
   first <- parts[[1]]
-  out <- lapply(stats::setNames(nm = setdiff(names(first), "null")), function(name) {
+  per_series <- setdiff(names(first), c("null", "total_shuffles"))
+  out <- lapply(stats::setNames(nm = per_series), function(name) {
     unlist(lapply(parts, `[[`, name), use.names = FALSE)
   })
   out$null <- do.call(cbind, lapply(parts, `[[`, "null"))
+  out$total_shuffles <- sum(vapply(parts, `[[`, 0, "total_shuffles"))
   out[names(first)]
 }

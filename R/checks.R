@@ -1,17 +1,7 @@
-# Argument checks shared by every verb. Each failure is a classed cli error
-# (`propgrad_error_input`, plus a more specific class) raised in the caller's
-# frame, so users see their own call and tests can match the class. Checks
-# run in R before anything reaches C++, as in fixest.
-
-abort_input <- function(message, subclass = NULL, call = rlang::caller_env(),
-                        .envir = parent.frame()) {
-  cli::cli_abort(
-    message,
-    class = unique(c(subclass, "propgrad_error_input", "propgrad_error")),
-    call = call,
-    .envir = .envir
-  )
-}
+# Argument checks shared by every verb. Each failure is a classed error from
+# R/conditions.R (`propgrad_error_input`, plus a more specific class) raised
+# in the caller's frame, so users see their own call and tests can match the
+# class. Checks run in R before anything reaches C++, as in fixest.
 
 check_choice <- function(x, choices, arg = rlang::caller_arg(x),
                          call = rlang::caller_env()) {
@@ -92,4 +82,11 @@ check_seed <- function(seed, call = rlang::caller_env()) {
   check_whole(seed, 0, 2^53, arg = "seed", call = call,
               what = "a whole number between 0 and 2^53")
   as.numeric(seed)
+}
+
+check_probability <- function(x, arg, call) {
+  if (!is.numeric(x) || length(x) != 1 || !is.finite(x) || x <= 0 || x >= 1) {
+    abort_input("{.arg {arg}} must be a single number between 0 and 1.", "propgrad_error_number",
+                call = call)
+  }
 }

@@ -86,16 +86,16 @@ run_external <- function(img, editor, call) {
     }
   }
   if (nrow(failures) == n) {
-    cli::cli_abort(c("The external editor failed for every strength.",
-                     x = "{utils::head(paste0('strength ', failures$strength, ': ', failures$message), 3)}",
-                     i = "Try the command by hand: {.code {editor$command}}."),
-                   class = c("propgrad_error_editor", "propgrad_error"), call = call)
+    pg_abort(c("The external editor failed for every strength.",
+               x = "{utils::head(paste0('strength ', failures$strength, ': ', failures$message), 3)}",
+               i = "Try the command by hand: {.code {editor$command}}."),
+             "propgrad_error_editor", call = call)
   }
   ok <- !editor$strengths %in% failures$strength
   if (nrow(failures)) {
-    cli::cli_warn(c("The external editor failed for {nrow(failures)} of {n} strengths; they are left out.",
-                    i = "See {.code $failures} of the result."),
-                  class = "propgrad_warning_editor")
+    pg_warn(c("The external editor failed for {nrow(failures)} of {n} strengths; they are left out.",
+              i = "See {.code $failures} of the result."),
+            "propgrad_warning_editor")
   }
   new_images(out[ok, , , , drop = FALSE], editor$strengths[ok], editor$property, editor$period,
              failures = if (nrow(failures)) failures)

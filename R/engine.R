@@ -1,30 +1,50 @@
 # The bridge between the R verbs and the C++ shuffle engine: validates the
-# test settings once, hands every series to pg_shuffle_cpp() in one parallel
-# call, and turns counts into p-values with their Monte Carlo intervals.
+# test settings once into the one named list the C++ side reads by name,
+# hands every series to pg_shuffle_cpp() in one parallel call, and turns the
+# core's results (p, its Monte Carlo interval, z: all computed in
+# src/core/pvalue.cpp) into classed warnings where a result needs one. R
+# formats; it never recomputes a p-value rule.
 
-statistic_codes <- c(grad = 1L, corr = 2L, mi = 3L)
-alternative_codes <- c(two.sided = 1L, less = 2L, greater = 3L)
-p_method_codes <- c(plus_one = 1L, zollstock = 2L)
+statistics <- c("grad", "corr", "mi")
+alternatives <- c("two.sided", "less", "greater")
+p_methods <- c("plus_one", "zollstock")
 
 # The largest n_perm accepted: beyond it a single series runs for hours.
-max_n_perm <- 1e8
+n_perm_limit <- 1e8
 
 shuffle_settings <- function(statistic, alternative, n_perm, p_method, sequential, seed,
-                             nthreads, keep_null, dots, call = rlang::caller_env()) {
-  statistic <- check_choice(statistic, names(statistic_codes), arg = "statistic", call = call)
-  alternative_given <- !identical(alternative, names(alternative_codes))
-  alternative <- check_choice(alternative, names(alternative_codes), arg = "alternative", call = call)
-  p_method <- check_choice(p_method, names(p_method_codes), arg = "p_method", call = call)
-  check_whole(n_perm, 1, max_n_perm, arg = "n_perm", call = call,
-              what = "a whole number of permutations")
+                             nthreads, keep_null, dots, alpha = 0.01, call = rlang::caller_env()) {
+  statistic <- check_choice(statistic, statistics, arg = "statistic", call = call)
+  alternative_given <- !identical(alternative, alternatives)
+  alternative <- check_choice(alternative, alternatives, arg = "alternative", call = call)
+  # Mutual information is >= 0 and grows with dependence: only its upper
+  # tail means anything, so it defaults to "greater".
+  if (statistic == "mi" && !alternative_given) alternative <- "greater"
+  if (statistic == "mi" && alternative == "less") {
+    abort_input(c("{.code statistic = \"mi\"} cannot test {.code alternative = \"less\"}.",
+                  x = "Mutual information is never below 0 and grows with dependence, so a small value is never evidence of an effect.",
+                  i = "Use {.code alternative = \"greater\"} (the default for {.val mi})."),
+                "propgrad_error_direction", call = call)
+  }
+  p_method <- check_choice(p_method, p_methods, arg = "p_method", call = call)
+  check_probability(alpha, "alpha", call)
+  mode <- n_perm_mode(n_perm, call)
+  if (mode == "fixed") {
+    check_whole(n_perm, 1, n_perm_limit, arg = "n_perm", call = call,
+                what = "a whole number of permutations, \"auto\" or \"adaptive\"")
+  }
   check_flag(keep_null, arg = "keep_null", call = call)
   if (!is.null(sequential)) {
-    check_whole(sequential, 1, n_perm, arg = "sequential", call = call,
-                what = "a whole number of exceedances (h)")
+    check_whole(sequential, 1, if (mode == "fixed") n_perm else n_perm_limit, arg = "sequential",
+                call = call, what = "a whole number of exceedances (h)")
     if (p_method == "zollstock") {
       abort_input(c("Sequential stopping is not part of the reference's method.",
                     i = "Use {.code p_method = \"plus_one\"} with {.arg sequential}."),
                   "propgrad_error_incompatible", call = call)
+    }
+    if (mode == "adaptive") {
+      abort_input(c("{.code n_perm = \"adaptive\"} already stops each series when its decision is settled.",
+                    i = "Drop {.arg sequential}."), "propgrad_error_incompatible", call = call)
     }
   }
   if (p_method == "zollstock") {
@@ -33,21 +53,45 @@ shuffle_settings <- function(statistic, alternative, n_perm, p_method, sequentia
                     i = "Drop {.arg alternative}, or use {.code p_method = \"plus_one\"}."),
                   "propgrad_error_incompatible", call = call)
     }
+    if (mode != "fixed") {
+      abort_input("{.code p_method = \"zollstock\"} needs a whole number {.arg n_perm}, as the reference.",
+                  "propgrad_error_incompatible", call = call)
+    }
     # The reference's own rule: centred two-sided (grad), |r| (corr), upper tail (mi).
     alternative <- if (statistic == "mi") "greater" else "two.sided"
   }
-  opts <- gradient_dots(dots, allowed = c("spacing", "rescale", "period", "smooth", "ties", "tolerance"),
+  if (mode == "adaptive" && keep_null) {
+    abort_input("{.arg keep_null} needs a whole number {.arg n_perm}; the adaptive mode keeps no null distributions.",
+                "propgrad_error_incompatible", call = call)
+  }
+  opts <- gradient_dots(dots, allowed = c("spacing", "rescale", "period", "smooth", "ties", "tolerance",
+                                          "p_conf_level"),
                         call = call)
   tol <- opts$tolerance
   if (!is.numeric(tol) || length(tol) != 1 || !is.finite(tol) || tol < 0 || tol >= 1e-3) {
     abort_input("{.arg tolerance} must be a small non-negative number (below 1e-3).",
                 "propgrad_error_number", call = call)
   }
+  check_probability(opts$p_conf_level, "p_conf_level", call)
   gradient <- gradient_settings(opts$spacing, opts$rescale, opts$period, opts$smooth, call = call)
-  list(statistic = statistic, alternative = alternative, p_method = p_method,
-       n_perm = as.numeric(n_perm), sequential = if (is.null(sequential)) 0 else as.numeric(sequential),
-       seed = check_seed(seed, call), nthreads = check_nthreads(nthreads, call),
-       keep_null = keep_null, ties = opts$ties, tolerance = tol, gradient = gradient)
+  list(statistic = statistic, alternative = alternative, p_method = p_method, mode = mode,
+       n_perm = if (mode == "fixed") as.numeric(n_perm) else NA_real_,
+       sequential = if (is.null(sequential)) 0 else as.numeric(sequential),
+       pilot = getOption("propgrad.pilot", 1000), seed = check_seed(seed, call),
+       nthreads = check_nthreads(nthreads, call), keep_null = keep_null, ties = opts$ties,
+       tolerance = tol, p_conf_level = opts$p_conf_level, alpha = alpha, gradient = gradient,
+       exact = getOption("propgrad.exact", TRUE),
+       null_buffer_max = getOption("propgrad.null_buffer_max", 2^17),
+       westfall_young = FALSE, adaptive = list())
+}
+
+n_perm_mode <- function(n_perm, call) {
+  if (is.character(n_perm)) {
+    if (length(n_perm) == 1 && n_perm %in% c("auto", "adaptive")) return(n_perm)
+    abort_input(c("{.arg n_perm} must be a whole number of permutations, {.val auto} or {.val adaptive}.",
+                  x = "You supplied {.val {n_perm}}."), "propgrad_error_number", call = call)
+  }
+  "fixed"
 }
 
 check_null_memory <- function(n_series, settings, call) {
@@ -62,8 +106,9 @@ check_null_memory <- function(n_series, settings, call) {
   }
 }
 
-# series: list of prepared series (y matrix, t); keys: stream keys.
-run_shuffle_engine <- function(series, keys, settings, call = rlang::caller_env()) {
+# series: list of prepared series (y matrix, t); labels: how to name a
+# series in messages.
+run_shuffle_engine <- function(series, settings, labels = NULL, call = rlang::caller_env()) {
   if (settings$statistic != "grad") {
     wide <- vapply(series, function(s) ncol(s$y), integer(1)) > 1
     if (any(wide)) {
@@ -73,37 +118,51 @@ run_shuffle_engine <- function(series, keys, settings, call = rlang::caller_env(
     }
   }
   check_null_memory(length(series), settings, call)
-  settings$exact <- getOption("propgrad.exact", TRUE)
-  settings$null_buffer_max <- getOption("propgrad.null_buffer_max", 2^17)
-  res <- engine_results(series, keys, settings)
+  res <- engine_results(series, settings)
   failed <- nzchar(res$error)
   if (any(failed)) {
-    cli::cli_abort(c("The shuffle engine refused {sum(failed)} series.",
-                     x = "First: {keys[failed][1]}: {res$error[failed][1]}"),
-                   class = c("propgrad_error_engine", "propgrad_error"), call = call)
+    where <- if (is.null(labels)) which(failed) else labels[failed]
+    pg_abort(c("The shuffle engine refused {sum(failed)} series.",
+               x = "{utils::head(paste0(where, ': ', res$error[failed]), 5)}"),
+             "propgrad_error_engine", call = call)
   }
-  res$z <- ifelse(res$null_sd > 0, (res$statistic - res$null_mean) / res$null_sd,
-                  ifelse(res$statistic == res$null_mean, 0, NA_real_))
-  ci <- monte_carlo_interval(res$exceedances, res$n_used, res$p.value, res$exact,
-                             res$stopped_early, settings)
-  res$conf.low <- ci$low
-  res$conf.high <- ci$high
+  warn_about_results(res, series, settings, labels)
   res
 }
 
-# 99% Clopper-Pearson interval for the p-value a Monte Carlo test estimates:
-# b exceedances among n permutations. Exact enumeration has no Monte Carlo
-# error; a two-sided sequential p doubles the smaller tail, and so does its
-# interval.
-monte_carlo_interval <- function(b, n, p, exact, stopped, settings, level = 0.99) {
-  a <- (1 - level) / 2
-  low <- ifelse(b > 0, stats::qbeta(a, b, n - b + 1), 0)
-  high <- ifelse(b < n, stats::qbeta(1 - a, b + 1, n - b), 1)
-  if (settings$sequential > 0 && settings$alternative == "two.sided") {
-    low <- pmin(1, 2 * low)
-    high <- pmin(1, 2 * high)
+# One classed warning per kind of result that needs a reader's attention.
+warn_about_results <- function(res, series, settings, labels) {
+  n_steps <- vapply(series, function(s) nrow(s$y), integer(1))
+  name <- function(i) if (is.null(labels)) "" else paste0(" (first: ", labels[which(i)[1]], ")")
+  nonfinite <- !res$finite
+  if (any(nonfinite)) {
+    pg_warn(c("{sum(nonfinite)} series ha{?s/ve} a non-finite statistic{name(nonfinite)}; {?its/their} p-value{?s are/ is} NA.",
+              i = "Very small or very large property steps overflow the gradient: rescale the property ({.code rescale = TRUE})."),
+            "propgrad_warning_nonfinite")
   }
-  low[exact] <- p[exact]
-  high[exact] <- p[exact]
-  list(low = low, high = high)
+  if (settings$statistic == "mi" && any(n_steps <= 6)) {
+    short <- n_steps <= 6
+    pg_warn(c("Mutual information (k = 5 neighbours) cannot vary with {sum(short)} series of 6 steps or fewer{name(short)}.",
+              i = "Use {.code statistic = \"grad\"} or {.val corr} for short series."),
+            "propgrad_warning_degenerate")
+  }
+  flat <- res$finite & res$n_perm_used > 1 & res$null_sd == 0
+  if (any(flat)) {
+    pg_warn(c("The shuffled statistics of {sum(flat)} series ha{?s/ve} no spread{name(flat)}: every ordering gives the same value, so p = 1.",
+              i = "Constant outputs, or a statistic that cannot see the ordering, do this."),
+            "propgrad_warning_degenerate")
+  }
+  zero <- res$finite & res$p.value == 0
+  if (any(zero, na.rm = TRUE)) {
+    pg_warn(c("{sum(zero, na.rm = TRUE)} p-value{?s are/ is} 0: with {.code p_method = \"zollstock\"}, p = b/K is 0 when no shuffle is as extreme, which is not a valid p-value.",
+              i = "Use {.code p_method = \"plus_one\"}: (b + 1)/(K + 1) is never 0."),
+            "propgrad_warning_zero_p")
+  }
+  against <- settings$statistic == "grad" && settings$alternative == "greater" &
+    res$finite & !is.na(res$z) & res$z < -3
+  if (any(against)) {
+    pg_warn(c("{sum(against)} series ha{?s/ve} an EPGM far below the null (z < -3), where {.code alternative = \"greater\"} cannot find it.",
+              i = "A smooth or step-like dependence makes the EPGM smaller than the shuffles': use {.val two.sided} or {.val less}."),
+            "propgrad_warning_direction")
+  }
 }

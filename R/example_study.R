@@ -55,10 +55,11 @@ run_example_study <- function(out_dir = "propgrad-demo", n_perm = 10000, seed = 
   if (rmarkdown_ready()) {
     pg_report(res, report_file, data = propgrad::pg_study, seed = seed)
   } else {
-    cli::cli_warn("Skipped the HTML report: it needs rmarkdown and pandoc.")
+    pg_warn("Skipped the HTML report: it needs rmarkdown and pandoc.", "propgrad_warning_report")
     report_file <- NULL
   }
-  cli::cli_inform(c(v = "Wrote {.file {c(tests_file, summary_file, table_file, plot_files, report_file)}}."))
+  pg_inform(c(v = "Wrote {.file {c(tests_file, summary_file, table_file, plot_files, report_file)}}."),
+            "propgrad_message_written")
   invisible(res)
 }
 

@@ -117,8 +117,7 @@ run_model <- function(model, sweep, type, preprocess, batch_size, classes, call)
                                         batch_size = batch_size, classes = classes))
   }
   out <- tryCatch(model(sweep$images), error = function(e) {
-    cli::cli_abort("A model function failed.", class = c("propgrad_error_model", "propgrad_error"),
-                   parent = e, call = call)
+    pg_abort("A model function failed.", "propgrad_error_model", parent = e, call = call)
   })
   out <- as.matrix(out)
   if (!is.numeric(out) || nrow(out) != length(sweep$strengths)) {

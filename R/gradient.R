@@ -59,8 +59,7 @@ property_gradient <- function(y, t = NULL, spacing = c("property", "index"), res
   series <- prepare_series(y, t, ties = ties, call = call)
   check_series_against_settings(series, settings, call)
   inform_sorted(series$sorted, series$averaged, "series")
-  g <- pg_gradient_cpp(series$y, series_positions(series), settings$spacing_index,
-                       settings$rescale, settings$period, settings$window, settings$degree)
+  g <- pg_gradient_cpp(series$y, series_positions(series), settings)
   if (is.matrix(y) || is.data.frame(y)) {
     colnames(g) <- colnames(y)
     g
@@ -94,8 +93,7 @@ epgm <- function(y, t = NULL, ...) {
   series <- prepare_series(y, t, ties = opts$ties, call = call)
   check_series_against_settings(series, settings, call)
   inform_sorted(series$sorted, series$averaged, "series")
-  pg_epgm_cpp(series$y, series_positions(series), settings$spacing_index, settings$rescale,
-              settings$period, settings$window, settings$degree)
+  pg_epgm_cpp(series$y, series_positions(series), settings)
 }
 
 # Named options accepted through `...` by epgm(), shuffle_test() and
@@ -113,7 +111,7 @@ gradient_dots <- function(dots, allowed = c("spacing", "rescale", "period", "smo
                 "propgrad_error_dots", call = call)
   }
   defaults <- list(spacing = "property", rescale = FALSE, period = NULL, smooth = NULL,
-                   ties = "error", tolerance = 1e-9)
+                   ties = "error", tolerance = 1e-9, p_conf_level = 0.99)
   out <- utils::modifyList(defaults, dots, keep.null = TRUE)
   out$ties <- check_choice(out$ties, c("error", "mean"), arg = "ties", call = call)
   out

@@ -1,34 +1,137 @@
-# Multiple testing across a study with the Westfall-Young step-down max-T
-# adjustment. It needs the null statistics of all series under the same
-# permutations (property_test() shares one random stream for it), and
-# standardises each series by its null mean and sd so series with different
-# scales compete fairly for the maximum.
+# Multiple testing across a study: the adjustment of raw p-values (R's
+# stats::p.adjust, or Westfall-Young max-T from the core's joint stream),
+# the Monte Carlo resolution a design can reach after adjustment (checked
+# before anything is shuffled), n_perm = "auto", and the settings of the
+# adaptive mode (adaptive_control()).
 
-# null: n_perm x series matrix (shared permutations); returns adjusted p.
-westfall_young <- function(null, observed, null_mean, null_sd, alternative) {
-  n_series <- length(observed)
-  sd <- ifelse(null_sd > 0, null_sd, 1)
-  standardise <- function(v, j) {
-    z <- (v - null_mean[j]) / sd[j]
-    switch(alternative, two.sided = abs(z), less = -z, greater = z)
+p_adjust_methods <- c(stats::p.adjust.methods, "westfall_young")
+
+# Adjusted p-values of the engine's results.
+adjust_p <- function(res, p_adjust) {
+  if (p_adjust == "westfall_young") return(res[["adj.p.value"]])
+  stats::p.adjust(res$p.value, method = p_adjust)
+}
+
+# The factor c with which a lone discovery's adjusted p is c times its raw
+# p (Westfall-Young: 1, its maxima can be no larger than the series' own).
+floor_factor <- function(p_adjust, m) {
+  switch(p_adjust,
+    westfall_young = 1,
+    none = 1,
+    hommel = m,
+    fdr = pg_floor_factor_cpp("BH", m),
+    pg_floor_factor_cpp(p_adjust, m))
+}
+
+# The smallest adjusted p-value any series of the design can reach, before
+# shuffling: c(p_adjust, m) times the smallest raw p (1/(K + 1), or 1/n!
+# for a series short enough to be enumerated).
+resolution_floor <- function(n_steps, settings, p_adjust) {
+  raw <- pg_smallest_p_cpp(as.integer(n_steps), settings)
+  factor <- floor_factor(p_adjust, length(n_steps))
+  list(floor = min(1, factor * min(raw)), factor = factor, raw = min(raw),
+       all_exact = all(raw > 1 / (settings$n_perm + 1)))
+}
+
+# Warns (propgrad_warning_resolution) when no series can be significant.
+check_resolution <- function(resolution, settings, p_adjust, m) {
+  alpha <- settings$alpha
+  if (!(resolution$floor > alpha)) return(invisible())
+  how <- if (p_adjust %in% c("none", "westfall_young")) "" else sprintf(" and %s's adjustment", adjust_label(p_adjust))
+  what <- cli::format_inline("With {m} series, {format(settings$n_perm, big.mark = ',')} shuffles{how}, the smallest adjusted p-value a series can reach is {signif(resolution$floor, 3)}, above alpha = {alpha}: no series can be significant.")
+  needed <- ceiling(resolution$factor / alpha - 1)
+  advice <- if (resolution$all_exact) {
+    c(i = "The series are so short that all their orderings are enumerated; only longer series (more steps) can reach alpha.")
+  } else {
+    c(i = "Reaching alpha needs K + 1 >= m/alpha shuffles (n_perm >= {format(needed, big.mark = ',', scientific = FALSE)}), and power needs several times that.",
+      i = "{.code n_perm = \"auto\"} chooses K for you; {.code n_perm = \"adaptive\"} spends shuffles only on series whose decision is still open.")
   }
-  used <- stats::complete.cases(null)
-  null <- null[used, , drop = FALSE]
-  obs <- vapply(seq_len(n_series), function(j) standardise(observed[j], j), 0)
-  # Ties within a relative tolerance count as extreme, as in the single tests.
-  obs <- obs - 1e-9 * pmax(abs(obs), 1)
-  order_desc <- order(obs, decreasing = TRUE)
-  running_max <- rep(-Inf, nrow(null))
-  p_step <- numeric(n_series)
-  # Successive maxima over the series that are less significant than each one.
-  for (r in rev(seq_len(n_series))) {
-    j <- order_desc[r]
-    running_max <- pmax(running_max, standardise(null[, j], j))
-    p_step[r] <- (sum(running_max >= obs[j]) + 1) / (nrow(null) + 1)
+  pg_warn(c(what, advice), "propgrad_warning_resolution")
+}
+
+adjust_label <- function(p_adjust) {
+  c(holm = "Holm", hochberg = "Hochberg", hommel = "Hommel", bonferroni = "Bonferroni",
+    BH = "Benjamini-Hochberg", fdr = "Benjamini-Hochberg", BY = "Benjamini-Yekutieli",
+    westfall_young = "Westfall-Young", none = "no")[[p_adjust]]
+}
+
+# n_perm = "auto": K + 1 at least 20 times what a lone discovery needs to
+# reach alpha (so Monte Carlo error barely moves decisions near the
+# threshold), at least 10^4, rounded up to 1, 2 or 5 times a power of ten.
+auto_n_perm <- function(m, alpha, p_adjust) {
+  need <- max(1e4, 20 * floor_factor(p_adjust, m) / alpha)
+  decade <- 10^floor(log10(need))
+  nice <- c(1, 2, 5, 10) * decade
+  min(n_perm_limit, nice[which(nice >= need)[1]]) - 1
+}
+
+#' Settings of the adaptive mode
+#'
+#' With `n_perm = "adaptive"`, [property_test()] runs sequential Monte Carlo
+#' multiple testing in the spirit of MMCTest (Gandy and Hahn 2014, the
+#' algorithm of CRAN's simctest::mmctest): each series keeps a confidence
+#' interval for its permutation p-value (the p of infinitely many shuffles);
+#' `p_adjust` is applied to the lower and to the upper bounds; a series whose
+#' two decisions agree is settled, and only the others get more shuffles, in
+#' batches that grow by `growth`. The error `epsilon` is spent over series
+#' and batches (a share \eqn{n/(n + r)} after n shuffles, r = `spending`), so
+#' with probability at least `1 - epsilon` every settled decision equals the
+#' decision `p_adjust` makes on the exact permutation p-values. Series still
+#' open when `max_n_perm` (per series) or `max_total` (all series) is spent
+#' are reported as `"undecided"`.
+#'
+#' @param epsilon Bound on the probability that any decision differs from
+#'   the decision on the exact permutation p-values.
+#' @param max_n_perm Most shuffles for one series.
+#' @param max_total Most shuffles for all series together (`Inf`: no limit).
+#' @param first_batch,growth,max_batch Batch sizes: the first batch is
+#'   `floor(growth * first_batch)`, each next one `growth` times larger, at
+#'   most `max_batch` (simctest's defaults).
+#' @param spending The r of the error spending sequence \eqn{n/(n + r)}.
+#' @return A list for the `adaptive` argument of [property_test()].
+#' @references
+#' Gandy A, Hahn G (2014). MMCTest - a safe algorithm for implementing
+#' multiple Monte Carlo tests. Scandinavian Journal of Statistics 41(4),
+#' 1083-1101.
+#' @export
+#' @examples
+#' adaptive_control(epsilon = 0.01)
+adaptive_control <- function(epsilon = 1e-3, max_n_perm = 1e6, max_total = Inf, first_batch = 10,
+                             growth = 1.25, max_batch = 1e5, spending = 1e4) {
+  call <- rlang::current_env()
+  check_probability(epsilon, "epsilon", call)
+  check_whole(max_n_perm, 10, n_perm_limit, arg = "max_n_perm", call = call)
+  if (!is.numeric(max_total) || length(max_total) != 1 || is.na(max_total) || max_total < 1) {
+    abort_input("{.arg max_total} must be a positive number of shuffles or {.code Inf}.",
+                "propgrad_error_number", call = call)
   }
-  adjusted <- numeric(n_series)
-  adjusted[order_desc] <- pmin(1, cummax(p_step))
-  adjusted
+  check_whole(first_batch, 1, 1e6, arg = "first_batch", call = call)
+  if (!is.numeric(growth) || length(growth) != 1 || !is.finite(growth) || growth < 1.01 || growth > 10) {
+    abort_input("{.arg growth} must be a number between 1.01 and 10.", "propgrad_error_number", call = call)
+  }
+  check_whole(max_batch, 1, 1e8, arg = "max_batch", call = call)
+  if (!is.numeric(spending) || length(spending) != 1 || !is.finite(spending) || spending <= 0) {
+    abort_input("{.arg spending} must be a positive number.", "propgrad_error_number", call = call)
+  }
+  structure(list(epsilon = epsilon, max_n_perm = as.numeric(max_n_perm),
+                 max_total = if (is.finite(max_total)) as.numeric(max_total) else 0,
+                 first_batch = as.numeric(first_batch), growth = growth,
+                 max_batch = as.numeric(max_batch), spending = spending),
+            class = "propgrad_adaptive_control")
+}
+
+check_adaptive_settings <- function(settings, p_adjust, backend, call) {
+  if (p_adjust %in% c("hommel", "westfall_young")) {
+    abort_input(c("{.code n_perm = \"adaptive\"} needs a procedure with fixed critical values.",
+                  x = "{.val {p_adjust}} is not one.",
+                  i = "Use {.val holm}, {.val hochberg}, {.val BH}, {.val BY}, {.val bonferroni} or {.val none}."),
+                "propgrad_error_incompatible", call = call)
+  }
+  if (identical(backend, "future")) {
+    abort_input(c("{.code n_perm = \"adaptive\"} decides all series together in one session.",
+                  i = "Use {.code backend = \"local\"}, or a whole number {.arg n_perm} with {.code backend = \"future\"}."),
+                "propgrad_error_incompatible", call = call)
+  }
 }
 
 check_max_t_settings <- function(settings, call) {

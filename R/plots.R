@@ -306,8 +306,9 @@ autoplot.propgrad_summary <- function(object, draw = TRUE, ...) {
     ggplot2::scale_y_continuous(expand = ggplot2::expansion(mult = c(0.05, 0.15))) +
     scale_colour_propgrad(guide = "none") +
     ggplot2::labs(x = NULL, y = "mean EPGM",
-                  caption = sprintf("Points: mean over %s; bars: %g%% bootstrap interval; labels: significant series (adjusted p < %g).",
-                                    paste(s$over, collapse = " x "), 100 * s$conf_level, s$alpha)) +
+                  caption = sprintf("Points: mean over %s; bars: %g%% %s; labels: significant series (adjusted p <= %g).",
+                                    paste(s$over, collapse = " x "), 100 * s$conf_level,
+                                    interval_label(s$interval), s$alpha)) +
     theme_propgrad()
 }
 
@@ -321,7 +322,8 @@ autoplot.propgrad_summary <- function(object, draw = TRUE, ...) {
 #' @param draw `FALSE` returns the data that would be plotted.
 #' @param ... Unused.
 #' @return A ggplot, or a data frame with `draw = FALSE`. Significant cells
-#'   (adjusted p < 0.01) carry a dot.
+#'   (`adj.p.value <= alpha` of the tests, or the adaptive decision) carry a
+#'   dot.
 #' @method autoplot propgrad_tests
 #' @export
 #' @examples
@@ -335,13 +337,14 @@ autoplot.propgrad_tests <- function(object, x = NULL, y = NULL, facet = NULL, dr
   y <- y %||% by[1]
   check_by_columns(list(x = x, y = y, facet = facet), by, call)
   df <- tidy.propgrad_tests(object)
-  df$significant <- df$p.adjusted < 0.01
+  alpha <- tests_alpha(object, NULL, call)
+  df$significant <- significant(object, alpha)
   if (!draw) return(df)
   p <- ggplot2::ggplot(df, ggplot2::aes(.data[[x]], .data[[y]], fill = .data$estimate)) +
     ggplot2::geom_tile(colour = "white") +
     ggplot2::geom_point(data = df[df$significant, ], size = 1.2, colour = "white") +
     ggplot2::scale_fill_viridis_c(name = "EPGM") +
-    ggplot2::labs(x = x, y = y, caption = "Dots: adjusted p < 0.01") +
+    ggplot2::labs(x = x, y = y, caption = sprintf("Dots: significant (adjusted p <= %g).", alpha)) +
     theme_propgrad() + ggplot2::theme(legend.position = "right")
   if (!is.null(facet)) p <- p + ggplot2::facet_wrap(ggplot2::vars(.data[[facet]]))
   p

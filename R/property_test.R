@@ -1,8 +1,10 @@
 # property_test(): shuffle tests for every series of a long data frame in one
 # parallel engine call. A series is one combination of the `by` columns and
 # one output column (or all output columns together with joint = TRUE).
-# Streams are keyed by the series' by-values and output name, so splitting a
-# data frame across calls gives the same results as one call.
+# Streams are keyed by each series' data, so a series gets the same
+# permutations here as in shuffle_test(), in a split data frame or on any
+# backend. Before anything is shuffled the design's Monte Carlo resolution
+# is checked against alpha after the multiple-testing adjustment.
 
 #' Shuffle tests for every series of a study
 #'
@@ -16,49 +18,93 @@
 #'   series (EPGM of the gradient norm) instead of one series each.
 #' @param probs Optional names of class-probability (or logit) columns; adds
 #'   the number of prediction flips along each series.
+#' @param n_perm Shuffles per series: a whole number K (at most 1e8),
+#'   `"auto"` (default: K chosen from the number of series, `p_adjust` and
+#'   `alpha`, see section "Monte Carlo resolution"), or `"adaptive"`
+#'   (sequential Monte Carlo multiple testing, see [adaptive_control()]).
 #' @param p_adjust Multiple-testing adjustment across all rows, any of
 #'   [stats::p.adjust.methods] (default `"holm"`), or `"westfall_young"`:
 #'   the step-down max-T adjustment of Westfall and Young (1993), which uses
-#'   the dependence between series. For it every series is shuffled with the
-#'   same permutations (one shared stream), so all series need the same
-#'   number of steps; the per-series p-values then differ from a run with
-#'   another adjustment, and memory grows as series x `n_perm`.
+#'   the dependence between series. It draws one extra joint stream in which
+#'   every series is reordered by the same permutation (so all series need
+#'   the same number of steps) and standardises each series by the mean and
+#'   sd of its K + 1 statistics; the raw `p.value`s come from the series'
+#'   own streams and do not change with `p_adjust`.
+#' @param alpha Significance level for the adjusted p-values (a series is
+#'   significant when `adj.p.value <= alpha`); also the level the design's
+#'   resolution is checked against, and the default of [summary()],
+#'   [glance()] and [pg_table()] for these tests.
+#' @param adaptive Settings of `n_perm = "adaptive"`, from [adaptive_control()].
 #' @param backend Where the shuffle tests run. `"local"` (default): one
 #'   parallel engine call in this session on `nthreads` threads. `"future"`:
 #'   the series are split into chunks that run with \pkg{future.apply} on
 #'   the current [future::plan()], so a study can use several R sessions,
 #'   machines or a Slurm cluster (see section "Scaling out" of
-#'   `vignette("synthetic-study", package = "propgrad")`). Random streams are keyed by series, so both backends
-#'   give identical results for the same `seed`. Progress is reported through
-#'   \pkg{progressr} (wrap the call in [progressr::with_progress()]). On each
-#'   worker `nthreads` defaults to that worker's [future::availableCores()].
+#'   `vignette("synthetic-study", package = "propgrad")`). Random streams are
+#'   keyed by each series' data, so both backends give identical results for
+#'   the same `seed`. Progress is reported through \pkg{progressr} (wrap the
+#'   call in [progressr::with_progress()]). On each worker `nthreads`
+#'   defaults to that worker's [future::availableCores()].
 #' @param chunk_size With `backend = "future"`: series per chunk (default:
 #'   about four chunks per worker).
 #' @inheritParams shuffle_test
 #' @param ... Gradient settings (`spacing`, `rescale`, `period`, `smooth`),
-#'   `ties` and `tolerance`, as in [shuffle_test()].
+#'   `ties`, `tolerance` and `p_conf_level`, as in [shuffle_test()].
+#'
+#' @section Monte Carlo resolution:
+#' With K shuffles the smallest p-value is 1/(K + 1), and after adjusting
+#' for m series (Bonferroni, Holm, Hochberg, Hommel, BH for a lone
+#' discovery) the smallest adjusted p is m/(K + 1): nothing can be
+#' significant at `alpha` unless K + 1 >= m/alpha. Before shuffling,
+#' `property_test()` computes this floor (series short enough to be
+#' enumerated count with 1/n!; Westfall-Young's floor is 1/(K + 1)) and
+#' warns with class `propgrad_warning_resolution` when it is above
+#' `alpha`, naming the `n_perm` needed. The floor is kept as
+#' `attr(, "settings")$adj_p_floor` and shown by [glance()], [summary()],
+#' [pg_table()] and [pg_report()]. `n_perm = "auto"` takes K + 1 at least 20
+#' times m/alpha (at least 10^4; rounded up to 1, 2 or 5 times a power of
+#' ten). `n_perm = "adaptive"` spends shuffles only on series whose decision
+#' is still open, and reports a `decision` for each.
+#'
 #' @return A data frame of class `"propgrad_tests"`, one row per series: the
 #'   `by` columns, `output`, `n_steps`, `statistic`, `estimate` (EPGM),
-#'   `null_mean`, `null_sd`, `z`, `p.value`, `conf.low`, `conf.high` (99%
-#'   interval of the Monte Carlo p), `p.adjusted`, `n_perm` (shuffles used),
-#'   and `flips` when `probs` is given. The settings are attribute
+#'   `null_mean`, `null_sd`, `z`, `p.value`, `p.conf.low`, `p.conf.high`
+#'   (the Monte Carlo interval of p at level `p_conf_level`; in the adaptive
+#'   mode the simultaneous bounds at level 1 - epsilon the decision rests
+#'   on), `adj.p.value`, `n_perm_used` (shuffles counted: n! when
+#'   enumerated, fewer after a sequential stop), `decision` (adaptive mode:
+#'   `"significant"`, `"not significant"` or `"undecided"`), and `flips` when
+#'   `probs` is given. The settings (with the requested `n_perm`, `alpha`,
+#'   `p_conf_level` and the floor `adj_p_floor`) are attribute
 #'   `"settings"`; with `keep_null = TRUE`, attribute `"null"` is an
 #'   `n_perm` x rows matrix of shuffled statistics (`NaN` below a row's own
-#'   `n_perm` when it enumerated all orderings or stopped early).
+#'   `n_perm_used` when it enumerated all orderings or stopped early).
 #' @seealso [shuffle_test()] for the statistics, p-values and direction of
-#'   the effect.
+#'   the effect; `vignette("validity", package = "propgrad")` for the
+#'   simulations that check them.
+#' @references
+#' Westfall PH, Young SS (1993). Resampling-Based Multiple Testing. Wiley.
+#'
+#' Gandy A, Hahn G (2014). MMCTest - a safe algorithm for implementing
+#' multiple Monte Carlo tests. Scandinavian Journal of Statistics 41(4),
+#' 1083-1101.
 #' @export
 #' @examples
 #' res <- property_test(pg_study, p_cat ~ strength | image + model + property,
-#'                      n_perm = 500, seed = 1, probs = c("p_cat", "p_dog"))
+#'                      n_perm = 9999, seed = 1, probs = c("p_cat", "p_dog"))
 #' head(res)
+#' glance(res)
+#' # let the engine spend shuffles where decisions are open
+#' res <- property_test(pg_study, p_cat ~ strength | image + model + property,
+#'                      n_perm = "adaptive", seed = 1)
+#' table(res$decision)
 property_test <- function(data, output, property, by = NULL,
                           statistic = c("grad", "corr", "mi"),
-                          alternative = c("two.sided", "less", "greater"), n_perm = 10000,
+                          alternative = c("two.sided", "less", "greater"), n_perm = "auto",
                           p_method = c("plus_one", "zollstock"), sequential = NULL, seed = NULL,
                           nthreads = NULL, keep_null = FALSE, joint = FALSE, probs = NULL,
-                          p_adjust = "holm", backend = c("local", "future"), chunk_size = NULL,
-                          ...) {
+                          p_adjust = "holm", alpha = 0.01, adaptive = adaptive_control(),
+                          backend = c("local", "future"), chunk_size = NULL, ...) {
   call <- rlang::current_env()
   if (!is.data.frame(data)) {
     abort_input("{.arg data} must be a data frame, not {.obj_type_friendly {data}}.",
@@ -77,14 +123,80 @@ property_test <- function(data, output, property, by = NULL,
   }
   check_columns(data, spec, probs, call)
   check_flag(joint, arg = "joint", call = call)
-  p_adjust <- check_choice(p_adjust, c(stats::p.adjust.methods, "westfall_young"),
-                           arg = "p_adjust", call = call)
+  p_adjust <- check_choice(p_adjust, p_adjust_methods, arg = "p_adjust", call = call)
   settings <- shuffle_settings(statistic, alternative, n_perm, p_method, sequential, seed,
-                               nthreads, keep_null, list(...), call = call)
+                               nthreads, keep_null, list(...), alpha = alpha, call = call)
   settings <- c(settings, backend_settings(backend, chunk_size, nthreads, call))
+  if (!inherits(adaptive, "propgrad_adaptive_control")) {
+    abort_input("{.arg adaptive} must come from {.fn adaptive_control}.", "propgrad_error_type", call = call)
+  }
   max_t <- p_adjust == "westfall_young"
-  if (max_t) check_max_t_settings(settings, call)
+  if (settings$mode == "adaptive") check_adaptive_settings(settings, p_adjust, settings$backend, call)
 
+  built <- build_series(data, spec, joint, probs, settings, call)
+  series <- built$series
+  m <- length(series)
+  if (settings$mode == "auto") {
+    settings$n_perm <- auto_n_perm(m, settings$alpha, p_adjust)
+    settings$mode <- "fixed"
+    pg_inform(c(i = "Using {format(settings$n_perm, big.mark = ',', scientific = FALSE)} shuffles per series ({.code n_perm = \"auto\"}: {m} series, {adjust_label(p_adjust)} adjustment, alpha = {settings$alpha})."),
+              "propgrad_message_n_perm")
+  }
+  if (max_t) {
+    check_max_t_settings(settings, call)
+    check_shared_lengths(series, call)
+    settings$westfall_young <- TRUE
+  }
+  n_steps <- vapply(series, function(s) nrow(s$y), integer(1))
+  if (settings$mode == "adaptive") {
+    settings$adaptive <- c(unclass(adaptive), list(procedure = p_adjust, alpha = settings$alpha))
+    resolution <- resolution_floor(n_steps, utils::modifyList(settings, list(n_perm = adaptive$max_n_perm)),
+                                   p_adjust)
+    check_resolution(resolution, utils::modifyList(settings, list(n_perm = adaptive$max_n_perm)), p_adjust, m)
+  } else {
+    resolution <- resolution_floor(n_steps, settings, p_adjust)
+    check_resolution(resolution, settings, p_adjust, m)
+  }
+  res <- run_shuffle_engine(series, settings, labels = built$label, call = call)
+
+  out <- built$values
+  out$output <- built$output
+  out$n_steps <- n_steps
+  out$statistic <- res$statistic
+  out$estimate <- res$estimate
+  out$null_mean <- res$null_mean
+  out$null_sd <- res$null_sd
+  out$z <- res$z
+  out$p.value <- res$p.value
+  out$p.conf.low <- res$p.conf.low
+  out$p.conf.high <- res$p.conf.high
+  out$adj.p.value <- adjust_p(res, p_adjust)
+  out$n_perm_used <- res$n_perm_used
+  if (settings$mode == "adaptive") {
+    out$decision <- factor(res$decision, levels = c("significant", "not significant", "undecided"))
+    warn_undecided(res, settings)
+  }
+  if (!is.null(probs)) out$flips <- built$flips
+  attr(out, "settings") <- list(
+    statistic = settings$statistic, alternative = settings$alternative,
+    p_method = settings$p_method, mode = settings$mode, n_perm = settings$n_perm,
+    sequential = settings$sequential, seed = settings$seed, p_adjust = p_adjust,
+    alpha = settings$alpha, adj_p_floor = resolution$floor, tolerance = settings$tolerance,
+    p_conf_level = if (settings$mode == "adaptive") 1 - adaptive$epsilon else settings$p_conf_level,
+    adaptive = if (settings$mode == "adaptive") c(unclass(adaptive), list(
+      iterations = res$iterations, total_shuffles = res$total_shuffles,
+      budget_spent = res$budget_spent)),
+    property = spec$property, by = spec$by, spacing = settings$gradient$spacing,
+    period = if (settings$gradient$period > 0) settings$gradient$period)
+  if (settings$keep_null) attr(out, "null") <- res$null
+  class(out) <- c("propgrad_tests", "data.frame")
+  out
+}
+
+# The series of a study: one per group of `by` values and output (or per
+# group with joint outputs), prepared and checked, with their by-values,
+# output labels, labels for messages and prediction flips.
+build_series <- function(data, spec, joint, probs, settings, call) {
   groups <- series_groups(data, spec$by)
   outputs <- if (joint) list(spec$output) else as.list(spec$output)
   output_label <- vapply(outputs, paste, character(1), collapse = "+")
@@ -99,8 +211,7 @@ property_test <- function(data, output, property, by = NULL,
   outputs_all <- as_data_matrix(data, unique(spec$output), call)
   t_all <- as_data_matrix(data, spec$property, call)[, 1]
   probs_all <- if (!is.null(probs)) as_data_matrix(data, probs, call)
-  keys <- paste0(groups$key[row_group], "\u001foutput=", output_label[row_output])
-  labels <- paste(" of series", groups$label)
+  label <- paste0(groups$label[row_group], if (length(outputs) > 1) paste0(", output=", output_label[row_output]))
   n_sorted <- n_averaged <- 0L
   for (r in seq_len(n_rows)) {
     rows <- groups$rows[[row_group[r]]]
@@ -108,7 +219,7 @@ property_test <- function(data, output, property, by = NULL,
     s <- prepare_series(outputs_all[rows, outputs[[row_output[r]]], drop = FALSE], t,
                         ties = settings$ties, y_arg = output_label[row_output[r]],
                         t_arg = spec$property, call = call, hint = hint, checked = TRUE)
-    check_series_against_settings(s, settings$gradient, call, label = labels[row_group[r]])
+    check_series_against_settings(s, settings$gradient, call, label = paste0(" of series ", label[r]))
     n_sorted <- n_sorted + (s$sorted && row_output[r] == 1)
     n_averaged <- n_averaged + (s$averaged && row_output[r] == 1)
     series[[r]] <- s
@@ -117,43 +228,19 @@ property_test <- function(data, output, property, by = NULL,
     }
   }
   inform_sorted(n_sorted, n_averaged, "series")
-  if (max_t) {
-    check_shared_lengths(series, call)
-    # One shared stream: every series sees the same permutations, so the
-    # maximum over series of each shuffle is a draw from the joint null.
-    keys[] <- "westfall_young"
-  }
-  res <- run_shuffle_engine(series, keys, utils::modifyList(settings, list(keep_null = settings$keep_null || max_t)),
-                            call = call)
+  values <- groups$values[row_group, , drop = FALSE]
+  rownames(values) <- NULL
+  list(series = series, values = values, output = output_label[row_output], label = label,
+       flips = flips)
+}
 
-  out <- groups$values[row_group, , drop = FALSE]
-  rownames(out) <- NULL
-  out$output <- output_label[row_output]
-  out$n_steps <- vapply(series, function(s) nrow(s$y), integer(1))
-  out$statistic <- res$statistic
-  out$estimate <- res$estimate
-  out$null_mean <- res$null_mean
-  out$null_sd <- res$null_sd
-  out$z <- res$z
-  out$p.value <- res$p.value
-  out$conf.low <- res$conf.low
-  out$conf.high <- res$conf.high
-  out$p.adjusted <- if (max_t) {
-    westfall_young(res$null, res$statistic, res$null_mean, res$null_sd, settings$alternative)
-  } else {
-    stats::p.adjust(res$p.value, method = p_adjust)
-  }
-  out$n_perm <- res$n_used
-  if (!is.null(probs)) out$flips <- flips
-  attr(out, "settings") <- list(statistic = settings$statistic, alternative = settings$alternative,
-                                p_method = settings$p_method, n_perm = settings$n_perm,
-                                sequential = settings$sequential, seed = settings$seed,
-                                p_adjust = p_adjust, property = spec$property, by = spec$by,
-                                spacing = settings$gradient$spacing,
-                                period = if (settings$gradient$period > 0) settings$gradient$period)
-  if (settings$keep_null) attr(out, "null") <- res$null
-  class(out) <- c("propgrad_tests", "data.frame")
-  out
+warn_undecided <- function(res, settings) {
+  open <- res$decision == "undecided" & res$finite
+  if (!any(open)) return(invisible())
+  a <- settings$adaptive
+  pg_warn(c("{sum(open)} series {?is/are} still undecided after {format(res$total_shuffles, big.mark = ',', scientific = FALSE)} shuffles in all.",
+            i = "Their p-values lie too close to the threshold for the budget: raise {.arg max_n_perm} (now {format(a$max_n_perm, big.mark = ',', scientific = FALSE)}) or {.arg max_total} in {.fn adaptive_control}."),
+          "propgrad_warning_undecided")
 }
 
 # Numeric columns of data as a double matrix, refusing non-finite values
@@ -233,12 +320,11 @@ check_columns <- function(data, spec, probs, call) {
   }
 }
 
-# Row indices of each series, in order of first appearance, with its key
-# (for the random stream), a readable label and its by-values.
+# Row indices of each series, in order of first appearance, with a readable
+# label and its by-values.
 series_groups <- function(data, by) {
   if (length(by) == 0) {
-    return(list(rows = list(seq_len(nrow(data))), key = "", label = "1",
-                values = data.frame(row.names = 1L)))
+    return(list(rows = list(seq_len(nrow(data))), label = "1", values = data.frame(row.names = 1L)))
   }
   # Integer codes per column, combined pairwise and renumbered so they stay
   # small; pasting strings for every row would dominate large studies.
@@ -256,68 +342,6 @@ series_groups <- function(data, by) {
   values <- data[first, by, drop = FALSE]
   rownames(values) <- NULL
   parts <- lapply(by, function(b) paste0(b, "=", as.character(values[[b]])))
-  key <- do.call(paste, c(parts, sep = "\u001f"))
-  list(rows = rows, key = key, label = gsub("\u001f", ", ", key),
-       values = as.data.frame(values))
+  list(rows = rows, label = do.call(paste, c(parts, sep = ", ")), values = as.data.frame(values))
 }
 
-#' @export
-print.propgrad_tests <- function(x, digits = 3, n = 20, ...) {
-  s <- attr(x, "settings")
-  cli::cat_line(sprintf(
-    "Shuffle tests of %d series of %s along %s (%s, %s, %s; %s shuffles, seed %s; p adjusted: %s)",
-    nrow(x), paste(unique(x$output), collapse = ", "), s$property, s$statistic, s$alternative,
-    s$p_method, format(s$n_perm, big.mark = ","), format(s$seed, scientific = FALSE), s$p_adjust))
-  # The columns a reader scans; tidy() has them all.
-  varies <- function(col) length(unique(x[[col]])) > 1
-  shown <- c(s$by, if (varies("output")) "output", if (varies("n_steps")) "n_steps", "estimate",
-             "null_mean", "z", "p.value", "p.adjusted", if ("flips" %in% names(x)) "flips")
-  df <- tidy.propgrad_tests(x)[shown]
-  for (col in c("p.value", "p.adjusted")) df[[col]] <- format_p(df[[col]])
-  print(utils::head(df, n), digits = digits, row.names = FALSE)
-  if (nrow(df) > n) cli::cat_line(sprintf("# ... %d more rows", nrow(df) - n))
-  cli::cat_line("# estimate = EPGM; all columns (null sd, Monte Carlo interval of p, ...): tidy()")
-  invisible(x)
-}
-
-# Subsetting keeps the settings (and the kept null distributions of the rows
-# kept), so summaries, plots and tables work on a subset too. Rows are
-# renumbered so that subsets of subsets stay aligned with the null matrix.
-#' @export
-`[.propgrad_tests` <- function(x, ...) {
-  out <- NextMethod()
-  if (!is.data.frame(out)) return(out)
-  s <- attr(x, "settings")
-  if (!all(c(s$by, "output", "estimate", "p.value", "p.adjusted") %in% names(out))) {
-    return(as.data.frame(unclass(out)))
-  }
-  null <- attr(x, "null")
-  rows <- suppressWarnings(as.integer(rownames(out)))
-  rownames(out) <- NULL
-  attr(out, "settings") <- s
-  attr(out, "null") <- if (!is.null(null) && !anyNA(rows) && all(rows <= ncol(null))) {
-    null[, rows, drop = FALSE]
-  }
-  out
-}
-
-#' @rdname propgrad_tidiers
-#' @method tidy propgrad_tests
-#' @export
-tidy.propgrad_tests <- function(x, ...) {
-  out <- as.data.frame(unclass(x), stringsAsFactors = FALSE)
-  attr(out, "settings") <- attr(out, "null") <- NULL
-  out
-}
-
-#' @rdname propgrad_tidiers
-#' @method glance propgrad_tests
-#' @export
-glance.propgrad_tests <- function(x, alpha = 0.01, ...) {
-  s <- attr(x, "settings")
-  data.frame(
-    n_series = nrow(x), n_significant = sum(x$p.adjusted < alpha), alpha = alpha,
-    statistic_name = s$statistic, alternative = s$alternative, p_method = s$p_method,
-    p_adjust = s$p_adjust, n_perm = s$n_perm, seed = s$seed
-  )
-}

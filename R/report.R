@@ -36,9 +36,9 @@ pg_report <- function(tests, file, data = NULL, curves = NULL, colour = NULL,
   }
   rlang::check_installed("rmarkdown", "to render reports")
   if (!rmarkdown::pandoc_available("1.12.3")) {
-    cli::cli_abort(c("Rendering the report needs pandoc, which was not found.",
+    pg_abort(c("Rendering the report needs pandoc, which was not found.",
                      i = "Install it (Debian: {.code apt-get install pandoc}) or use RStudio's."),
-                   class = c("propgrad_error_pandoc", "propgrad_error"), call = call)
+                   "propgrad_error_pandoc", call = call)
   }
   by <- attr(tests, "settings")$by
   if (is.null(colour) && "model" %in% by) colour <- "model"

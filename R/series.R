@@ -105,8 +105,7 @@ gradient_settings <- function(spacing = c("property", "index"), rescale = FALSE,
                   "propgrad_error_smooth", call = call)
     }
   }
-  list(spacing = spacing, spacing_index = if (spacing == "index") 1L else 2L,
-       rescale = rescale, period = as.double(period),
+  list(spacing = spacing, rescale = rescale, period = as.double(period),
        window = as.integer(window), degree = as.integer(degree))
 }
 
@@ -141,11 +140,11 @@ inform_sorted <- function(n_sorted, n_averaged, what = "series") {
   n_sorted <- sum(n_sorted)  # a count, or one series' flag
   n_averaged <- sum(n_averaged)
   if (n_sorted > 0) {
-    cli::cli_inform(c(i = "Sorted the steps of {n_sorted} {what} by their property values."),
-                    class = "propgrad_message_sorted")
+    pg_inform(c(i = "Sorted the steps of {n_sorted} {what} by their property values."),
+              "propgrad_message_sorted")
   }
   if (n_averaged > 0) {
-    cli::cli_inform(c(i = "Averaged repeated property values in {n_averaged} {what}."),
-                    class = "propgrad_message_ties")
+    pg_inform(c(i = "Averaged repeated property values in {n_averaged} {what}."),
+              "propgrad_message_ties")
   }
 }

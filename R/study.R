@@ -42,8 +42,8 @@ summary.propgrad_tests <- function(object, over = NULL, alpha = 0.01, conf_level
     data.frame(
       n_series = length(i), estimate = mean(x), conf.low = ci[1], conf.high = ci[2],
       median = stats::median(x), sd = if (length(x) > 1) stats::sd(x) else NA_real_,
-      n_significant = sum(object$p.adjusted[i] < alpha),
-      share_significant = mean(object$p.adjusted[i] < alpha)
+      n_significant = sum(object$adj.p.value[i] <= alpha),
+      share_significant = mean(object$adj.p.value[i] <= alpha)
     )
   }))
   out <- cbind(layout$keys[vapply(groups, `[[`, integer(1), 1L), , drop = FALSE],
@@ -195,13 +195,6 @@ paired_sign_test <- function(d, n_perm, n_boot, conf_level) {
   data.frame(estimate = mean(d), conf.low = ci[1], conf.high = ci[2],
              effect_size = if (n > 1 && stats::sd(d) > 0) mean(d) / stats::sd(d) else NA_real_,
              p.value = p, exact = exact)
-}
-
-check_probability <- function(x, arg, call) {
-  if (!is.numeric(x) || length(x) != 1 || !is.finite(x) || x <= 0 || x >= 1) {
-    abort_input("{.arg {arg}} must be a single number between 0 and 1.", "propgrad_error_number",
-                call = call)
-  }
 }
 
 # Evaluates expr with R's RNG seeded, restoring the caller's RNG state; with

@@ -9,7 +9,8 @@
 #'   or a [compare_models()] result.
 #' @param format `"markdown"`, `"latex"` (booktabs) or `"html"`.
 #' @param digits Significant digits of estimates.
-#' @param alpha Significance level for the marks (adjusted p-values).
+#' @param alpha Significance level for the marks (adjusted p-values); default
+#'   the `alpha` the tests were run with (0.01 for comparisons).
 #' @param caption Optional table caption, as plain text (LaTeX special
 #'   characters such as `_` are escaped).
 #' @return A `knitr_kable` character vector; print it, or `writeLines()` it
@@ -20,12 +21,11 @@
 #'                        n_perm = 999, seed = 1)
 #' pg_table(summary(tests, seed = 1))
 #' pg_table(subset(tests, image %in% c("img01", "img05")), format = "latex")
-pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alpha = 0.01,
+pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alpha = NULL,
                      caption = NULL) {
   call <- rlang::current_env()
   format <- check_choice(format, c("markdown", "latex", "html"), arg = "format", call = call)
   check_whole(digits, 1, 10, arg = "digits", call = call)
-  check_probability(alpha, "alpha", call)
   if (!is.data.frame(x) || nrow(x) == 0) {
     abort_input("{.arg x} must be a non-empty result of {.fn property_test}, {.fn summary} or {.fn compare_models}.",
                 "propgrad_error_input", call = call)
@@ -33,6 +33,7 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
   num <- function(v) vapply(signif(v, digits), function(e) format(e), character(1))
   if (inherits(x, "propgrad_summary")) {
     s <- attr(x, "settings")
+    alpha <- s$alpha
     groups <- setdiff(names(x), c("n_series", "estimate", "conf.low", "conf.high", "median", "sd",
                                   "n_significant", "share_significant", "flips"))
     body <- data.frame(
@@ -42,22 +43,28 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
       Significant = sprintf("%d/%d", x$n_significant, x$n_series),
       check.names = FALSE)
     if ("flips" %in% names(x)) body$Flips <- x$flips
-    note <- sprintf("Mean over %s with %g%% bootstrap interval; significant: adjusted p < %g (%s).",
-                    paste(s$over, collapse = " x "), 100 * s$conf_level, s$alpha, s$tests$p_adjust)
+    note <- paste0(sprintf("Mean over %s with %g%% %s; significant: adjusted p <= %g (%s).",
+                           paste(s$over, collapse = " x "), 100 * s$conf_level,
+                           interval_label(s$interval), s$alpha, s$tests$p_adjust),
+                   floor_note(s$tests))
   } else if (inherits(x, "propgrad_tests")) {
     s <- attr(x, "settings")
+    alpha <- tests_alpha(x, alpha, call)
     groups <- c(s$by, if (length(unique(x$output)) > 1) "output")
-    mark <- ifelse(x$p.adjusted < alpha, "*", "")
+    mark <- ifelse(significant(x, alpha), "*", "")
     body <- data.frame(EPGM = num(x$estimate), z = num(x$z), p = format_p_table(x$p.value),
-                       `Adjusted p` = paste0(format_p_table(x$p.adjusted), mark),
+                       `Adjusted p` = paste0(format_p_table(x$adj.p.value), mark),
                        check.names = FALSE)
     if ("flips" %in% names(x)) body$Flips <- x$flips
-    note <- sprintf("p: shuffle test (%s, %s shuffles, %s); * adjusted p < %g (%s).",
-                    s$alternative, format(s$n_perm, big.mark = ","), s$p_method, alpha, s$p_adjust)
+    note <- paste0(sprintf("p: shuffle test (%s, %s shuffles, %s, seed %s); * adjusted p <= %g (%s). z < 0: the output changes more smoothly along the property than in shuffled order.",
+                           s$alternative, n_perm_label(s), s$p_method, format(s$seed, scientific = FALSE),
+                           alpha, s$p_adjust),
+                   floor_note(s))
   } else if (all(c("model_1", "model_2", "effect_size") %in% names(x))) {
-    groups <- setdiff(names(x), c("model_1", "model_2", "n_pairs", "estimate", "conf.low",
-                                  "conf.high", "effect_size", "p.value", "exact"))
-    mark <- ifelse(x$p.value < alpha, "*", "")
+    alpha <- alpha %||% 0.01
+    check_probability(alpha, "alpha", call)
+    groups <- setdiff(names(x), comparison_columns)
+    mark <- ifelse(!is.na(x$p.value) & x$p.value <= alpha, "*", "")
     body <- data.frame(Comparison = paste(x$model_2, "-", x$model_1), n = x$n_pairs,
                        `Difference [CI]` = sprintf("%s [%s, %s]", num(x$estimate), num(x$conf.low),
                                                    num(x$conf.high)),
@@ -96,6 +103,13 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
   if (format == "html") args$table.attr <- "class=\"table table-condensed\""
   out <- do.call(knitr::kable, args)
   footnote(out, note, format)
+}
+
+# A footnote sentence when the design could not reach alpha.
+floor_note <- function(s) {
+  if (is.null(s$adj_p_floor) || !(s$adj_p_floor > s$alpha)) return("")
+  sprintf(" The smallest adjusted p this design can reach is %s, above alpha = %g: more shuffles are needed.",
+          format_p_table(s$adj_p_floor), s$alpha)
 }
 
 format_p_table <- function(p) {

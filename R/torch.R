@@ -34,12 +34,11 @@ torch_info <- function() {
 
 check_torch <- function(call = rlang::caller_env()) {
   if (!has_torch()) {
-    cli::cli_abort(c(
+    pg_abort(c(
       "propgrad was installed without LibTorch, so torch models and interventions are unavailable.",
       i = "On Debian or Ubuntu: {.code sudo apt-get install libtorch-dev}, then reinstall propgrad.",
       i = "Or set {.envvar LIBTORCH_HOME} to a LibTorch tree (e.g. a CUDA build) and reinstall."),
-      class = c("propgrad_error_torch_unavailable", "propgrad_error_torch", "propgrad_error"),
-      call = call)
+      "propgrad_error_torch_unavailable", call = call)
   }
 }
 
@@ -62,11 +61,8 @@ torch_call <- function(expr, call = rlang::caller_env()) {
       device = device_hint,
       editor = "The editor's forward(images, strengths) must return images of the input's shape.",
       NULL)
-    cli::cli_abort(c("{text}", i = hint),
-                   class = c(paste0("propgrad_error_torch_", kind), "propgrad_error_torch",
-                             if (kind %in% torch_input_kinds) "propgrad_error_input",
-                             "propgrad_error"),
-                   call = call, parent = NA)
+    pg_abort(c("{text}", i = hint), paste0("propgrad_error_torch_", kind), call = call,
+             input = kind %in% torch_input_kinds, parent = NA)
   })
 }
 
@@ -83,10 +79,9 @@ resolve_device <- function(device, call = rlang::caller_env()) {
   info <- torch_call(pg_torch_info(), call)
   if (device == "auto") return(if (isTRUE(info$cuda)) "cuda" else "cpu")
   if (!isTRUE(info$cuda)) {
-    cli::cli_abort(c("Device {.val {device}} was asked for, but LibTorch {info$version} sees no CUDA device.",
-                     i = device_hint),
-                   class = c("propgrad_error_torch_device", "propgrad_error_torch",
-                             "propgrad_error_input", "propgrad_error"), call = call)
+    pg_abort(c("Device {.val {device}} was asked for, but LibTorch {info$version} sees no CUDA device.",
+               i = device_hint),
+             "propgrad_error_torch_device", call = call, input = TRUE)
   }
   device
 }
@@ -122,10 +117,9 @@ check_model_path <- function(path, call) {
     abort_input("{.arg path} must be one file path.", "propgrad_error_type", call = call)
   }
   if (!file.exists(path) || dir.exists(path)) {
-    cli::cli_abort(c("Model file {.file {path}} does not exist.",
-                     i = "Check the path; models are TorchScript files saved with {.code torch.jit.save()}."),
-                   class = c("propgrad_error_torch_model_file", "propgrad_error_torch",
-                             "propgrad_error_input", "propgrad_error"), call = call)
+    pg_abort(c("Model file {.file {path}} does not exist.",
+               i = "Check the path; models are TorchScript files saved with {.code torch.jit.save()}."),
+             "propgrad_error_torch_model_file", call = call, input = TRUE)
   }
   normalizePath(path)
 }

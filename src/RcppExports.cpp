@@ -13,62 +13,72 @@ Rcpp::Rostream<false>& Rcpp::Rcerr = Rcpp::Rcpp_cerr_get();
 #endif
 
 // pg_gradient_cpp
-arma::mat pg_gradient_cpp(const arma::mat& y, Rcpp::Nullable<Rcpp::NumericVector> t, int spacing, bool rescale, double period, int window, int degree);
-RcppExport SEXP _propgrad_pg_gradient_cpp(SEXP ySEXP, SEXP tSEXP, SEXP spacingSEXP, SEXP rescaleSEXP, SEXP periodSEXP, SEXP windowSEXP, SEXP degreeSEXP) {
+arma::mat pg_gradient_cpp(const arma::mat& y, Rcpp::Nullable<Rcpp::NumericVector> t, Rcpp::List gradient);
+RcppExport SEXP _propgrad_pg_gradient_cpp(SEXP ySEXP, SEXP tSEXP, SEXP gradientSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< const arma::mat& >::type y(ySEXP);
     Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::NumericVector> >::type t(tSEXP);
-    Rcpp::traits::input_parameter< int >::type spacing(spacingSEXP);
-    Rcpp::traits::input_parameter< bool >::type rescale(rescaleSEXP);
-    Rcpp::traits::input_parameter< double >::type period(periodSEXP);
-    Rcpp::traits::input_parameter< int >::type window(windowSEXP);
-    Rcpp::traits::input_parameter< int >::type degree(degreeSEXP);
-    rcpp_result_gen = Rcpp::wrap(pg_gradient_cpp(y, t, spacing, rescale, period, window, degree));
+    Rcpp::traits::input_parameter< Rcpp::List >::type gradient(gradientSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_gradient_cpp(y, t, gradient));
     return rcpp_result_gen;
 END_RCPP
 }
 // pg_epgm_cpp
-double pg_epgm_cpp(const arma::mat& y, Rcpp::Nullable<Rcpp::NumericVector> t, int spacing, bool rescale, double period, int window, int degree);
-RcppExport SEXP _propgrad_pg_epgm_cpp(SEXP ySEXP, SEXP tSEXP, SEXP spacingSEXP, SEXP rescaleSEXP, SEXP periodSEXP, SEXP windowSEXP, SEXP degreeSEXP) {
+double pg_epgm_cpp(const arma::mat& y, Rcpp::Nullable<Rcpp::NumericVector> t, Rcpp::List gradient);
+RcppExport SEXP _propgrad_pg_epgm_cpp(SEXP ySEXP, SEXP tSEXP, SEXP gradientSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< const arma::mat& >::type y(ySEXP);
     Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::NumericVector> >::type t(tSEXP);
-    Rcpp::traits::input_parameter< int >::type spacing(spacingSEXP);
-    Rcpp::traits::input_parameter< bool >::type rescale(rescaleSEXP);
-    Rcpp::traits::input_parameter< double >::type period(periodSEXP);
-    Rcpp::traits::input_parameter< int >::type window(windowSEXP);
-    Rcpp::traits::input_parameter< int >::type degree(degreeSEXP);
-    rcpp_result_gen = Rcpp::wrap(pg_epgm_cpp(y, t, spacing, rescale, period, window, degree));
+    Rcpp::traits::input_parameter< Rcpp::List >::type gradient(gradientSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_epgm_cpp(y, t, gradient));
     return rcpp_result_gen;
 END_RCPP
 }
 // pg_shuffle_cpp
-Rcpp::List pg_shuffle_cpp(Rcpp::List ys, Rcpp::List ts, Rcpp::CharacterVector keys, int statistic, int alternative, int p_method, int spacing, bool rescale, double period, int window, int degree, double n_perm, double sequential, double seed, double tolerance, int nthreads, bool keep_null, bool allow_exact, double null_buffer_max);
-RcppExport SEXP _propgrad_pg_shuffle_cpp(SEXP ysSEXP, SEXP tsSEXP, SEXP keysSEXP, SEXP statisticSEXP, SEXP alternativeSEXP, SEXP p_methodSEXP, SEXP spacingSEXP, SEXP rescaleSEXP, SEXP periodSEXP, SEXP windowSEXP, SEXP degreeSEXP, SEXP n_permSEXP, SEXP sequentialSEXP, SEXP seedSEXP, SEXP toleranceSEXP, SEXP nthreadsSEXP, SEXP keep_nullSEXP, SEXP allow_exactSEXP, SEXP null_buffer_maxSEXP) {
+Rcpp::List pg_shuffle_cpp(Rcpp::List ys, Rcpp::List ts, Rcpp::List settings);
+RcppExport SEXP _propgrad_pg_shuffle_cpp(SEXP ysSEXP, SEXP tsSEXP, SEXP settingsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::List >::type ys(ysSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type ts(tsSEXP);
-    Rcpp::traits::input_parameter< Rcpp::CharacterVector >::type keys(keysSEXP);
-    Rcpp::traits::input_parameter< int >::type statistic(statisticSEXP);
-    Rcpp::traits::input_parameter< int >::type alternative(alternativeSEXP);
-    Rcpp::traits::input_parameter< int >::type p_method(p_methodSEXP);
-    Rcpp::traits::input_parameter< int >::type spacing(spacingSEXP);
-    Rcpp::traits::input_parameter< bool >::type rescale(rescaleSEXP);
-    Rcpp::traits::input_parameter< double >::type period(periodSEXP);
-    Rcpp::traits::input_parameter< int >::type window(windowSEXP);
-    Rcpp::traits::input_parameter< int >::type degree(degreeSEXP);
-    Rcpp::traits::input_parameter< double >::type n_perm(n_permSEXP);
-    Rcpp::traits::input_parameter< double >::type sequential(sequentialSEXP);
-    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
-    Rcpp::traits::input_parameter< double >::type tolerance(toleranceSEXP);
-    Rcpp::traits::input_parameter< int >::type nthreads(nthreadsSEXP);
-    Rcpp::traits::input_parameter< bool >::type keep_null(keep_nullSEXP);
-    Rcpp::traits::input_parameter< bool >::type allow_exact(allow_exactSEXP);
-    Rcpp::traits::input_parameter< double >::type null_buffer_max(null_buffer_maxSEXP);
-    rcpp_result_gen = Rcpp::wrap(pg_shuffle_cpp(ys, ts, keys, statistic, alternative, p_method, spacing, rescale, period, window, degree, n_perm, sequential, seed, tolerance, nthreads, keep_null, allow_exact, null_buffer_max));
+    Rcpp::traits::input_parameter< Rcpp::List >::type settings(settingsSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_shuffle_cpp(ys, ts, settings));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_smallest_p_cpp
+Rcpp::NumericVector pg_smallest_p_cpp(Rcpp::IntegerVector n_steps, Rcpp::List settings);
+RcppExport SEXP _propgrad_pg_smallest_p_cpp(SEXP n_stepsSEXP, SEXP settingsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type n_steps(n_stepsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type settings(settingsSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_smallest_p_cpp(n_steps, settings));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_floor_factor_cpp
+double pg_floor_factor_cpp(std::string procedure, int m);
+RcppExport SEXP _propgrad_pg_floor_factor_cpp(SEXP procedureSEXP, SEXP mSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< std::string >::type procedure(procedureSEXP);
+    Rcpp::traits::input_parameter< int >::type m(mSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_floor_factor_cpp(procedure, m));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_procedure_rejects_cpp
+Rcpp::LogicalVector pg_procedure_rejects_cpp(Rcpp::NumericVector p, std::string procedure, double alpha);
+RcppExport SEXP _propgrad_pg_procedure_rejects_cpp(SEXP pSEXP, SEXP procedureSEXP, SEXP alphaSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type p(pSEXP);
+    Rcpp::traits::input_parameter< std::string >::type procedure(procedureSEXP);
+    Rcpp::traits::input_parameter< double >::type alpha(alphaSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_procedure_rejects_cpp(p, procedure, alpha));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -181,9 +191,12 @@ END_RCPP
 }
 
 static const R_CallMethodDef CallEntries[] = {
-    {"_propgrad_pg_gradient_cpp", (DL_FUNC) &_propgrad_pg_gradient_cpp, 7},
-    {"_propgrad_pg_epgm_cpp", (DL_FUNC) &_propgrad_pg_epgm_cpp, 7},
-    {"_propgrad_pg_shuffle_cpp", (DL_FUNC) &_propgrad_pg_shuffle_cpp, 19},
+    {"_propgrad_pg_gradient_cpp", (DL_FUNC) &_propgrad_pg_gradient_cpp, 3},
+    {"_propgrad_pg_epgm_cpp", (DL_FUNC) &_propgrad_pg_epgm_cpp, 3},
+    {"_propgrad_pg_shuffle_cpp", (DL_FUNC) &_propgrad_pg_shuffle_cpp, 3},
+    {"_propgrad_pg_smallest_p_cpp", (DL_FUNC) &_propgrad_pg_smallest_p_cpp, 2},
+    {"_propgrad_pg_floor_factor_cpp", (DL_FUNC) &_propgrad_pg_floor_factor_cpp, 2},
+    {"_propgrad_pg_procedure_rejects_cpp", (DL_FUNC) &_propgrad_pg_procedure_rejects_cpp, 3},
     {"_propgrad_pg_available_threads", (DL_FUNC) &_propgrad_pg_available_threads, 0},
     {"_propgrad_pg_has_torch", (DL_FUNC) &_propgrad_pg_has_torch, 0},
     {"_propgrad_pg_torch_info", (DL_FUNC) &_propgrad_pg_torch_info, 0},

@@ -11,7 +11,7 @@ apt_pkgs=(
   r-cran-rcpp r-cran-rcpparmadillo r-cran-rcppeigen
   r-cran-cli r-cran-rlang r-cran-generics r-cran-testthat r-cran-withr r-cran-callr
   r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown
-  r-cran-coin python3-numpy
+  r-cran-coin python3-numpy r-cran-bh libboost-dev
   r-cran-ggplot2 r-cran-vdiffr r-cran-png r-cran-jpeg
   r-cran-future r-cran-future.apply r-cran-progressr r-cran-covr
   # libFuzzer (tools/fuzz.sh) and checkbashisms (R CMD check of configure)
