@@ -29,6 +29,18 @@ pg_available_threads <- function() {
     .Call(`_propgrad_pg_available_threads`)
 }
 
+pg_bootstrap_t_cpp <- function(x, settings) {
+    .Call(`_propgrad_pg_bootstrap_t_cpp`, x, settings)
+}
+
+pg_sign_flip_cpp <- function(d, settings) {
+    .Call(`_propgrad_pg_sign_flip_cpp`, d, settings)
+}
+
+pg_rank_correlation_cpp <- function(x, y, block, settings) {
+    .Call(`_propgrad_pg_rank_correlation_cpp`, x, y, block, settings)
+}
+
 pg_has_torch <- function() {
     .Call(`_propgrad_pg_has_torch`)
 }

@@ -56,6 +56,7 @@ condition_classes <- c(
   propgrad_warning_nonfinite = "non-finite statistics, reported without a p-value",
   propgrad_warning_undecided = "the adaptive mode left series undecided",
   propgrad_warning_small_n = "too few inputs for an interval or test to be reliable",
+  propgrad_warning_repeated = "repeated measures treated as independent rows",
   propgrad_warning_editor = "an external editor failed for some strengths",
   propgrad_warning_report = "the HTML report was skipped",
   # messages

@@ -73,45 +73,90 @@ flip_prediction <- function(data, score = "estimate", flips = "flips") {
 
 #' Correlation of a score with the number of prediction flips
 #'
-#' Spearman's rank correlation (with its test) between a score such as the
-#' EPGM and the number of prediction flips, overall or per group (e.g. per
-#' architecture across training epochs).
+#' Spearman's rank correlation between a score such as the EPGM and the
+#' number of prediction flips, overall or per group (e.g. per architecture
+#' across training epochs), with a permutation test.
+#'
+#' @section Repeated measures:
+#' Rows that share an input (the same image at every epoch, or under every
+#' model) are not independent: a pooled correlation mixes differences
+#' between inputs with the association within them, and an ordinary test
+#' treats every row as a separate observation. Name the column that
+#' identifies the repeated unit in `block`: the flips are then permuted only
+#' among rows of the same block, which tests the association within blocks
+#' and is valid however the blocks differ (the two-sided test is centred on
+#' the mean of all K + 1 statistics). Without `block`, rows are permuted
+#' freely (exact for exchangeable rows, centred on 0); when the tests' own
+#' `by` columns repeat within a group, propgrad warns
+#' (`propgrad_warning_repeated`) and names the column to use.
 #'
 #' @inheritParams flip_prediction
 #' @param score Name of the score column.
 #' @param by Optional names of grouping columns.
-#' @return A data frame: the `by` columns, `n`, `estimate` (Spearman's rho),
-#'   `statistic` (S), `p.value` (two-sided, asymptotic t approximation).
+#' @param block Optional name of the column whose rows are repeated
+#'   measures of one unit (e.g. `"image"`).
+#' @param n_perm Permutations of the test.
+#' @param seed Seed (a whole number), or `NULL` to draw one from R's random
+#'   number generator.
+#' @return A data frame: the `by` columns, `n`, `n_blocks`, `estimate`
+#'   (Spearman's rho), `p.value` (two-sided permutation p, (b + 1)/(K + 1)),
+#'   `p.conf.low`, `p.conf.high` (99% Monte Carlo interval of p), `method`.
 #' @export
 #' @examples
 #' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
 #'                        n_perm = 199, seed = 1, probs = c("p_cat", "p_dog"))
-#' flip_correlation(tests, by = "property")
-flip_correlation <- function(data, score = "estimate", flips = "flips", by = NULL) {
+#' flip_correlation(tests, by = "property", block = "image", seed = 1)
+flip_correlation <- function(data, score = "estimate", flips = "flips", by = NULL, block = NULL,
+                             n_perm = 9999, seed = NULL) {
   call <- rlang::current_env()
   if (length(score) != 1) abort_input("{.arg score} must name one column.", call = call)
   flip_outcome(data, score, flips, call, require_counts = TRUE)
-  missing_by <- setdiff(by, names(data))
+  missing_by <- setdiff(c(by, block), names(data))
   if (length(missing_by)) {
     abort_input("Unknown column{?s} {.val {missing_by}} in {.arg data}.", "propgrad_error_column", call = call)
   }
+  if (!is.null(block) && (length(block) != 1 || block %in% by)) {
+    abort_input("{.arg block} must name one column that is not a {.arg by} column.",
+                "propgrad_error_column", call = call)
+  }
+  check_whole(n_perm, 1, 1e7, arg = "n_perm", call = call)
+  settings <- list(n_perm = as.numeric(n_perm), seed = check_seed(seed, call), tolerance = 1e-9,
+                   p_conf_level = 0.99)
   id <- if (length(by)) do.call(paste, c(lapply(by, function(b) as.character(data[[b]])), sep = "\r"))
         else rep("", nrow(data))
   groups <- split(seq_len(nrow(data)), factor(id, levels = unique(id)))
+  if (is.null(block)) warn_repeated(data, groups, by)
   rows <- lapply(groups, function(i) {
     x <- data[[score]][i]
     y <- data[[flips]][i]
-    if (length(i) < 3 || stats::sd(x) == 0 || stats::sd(y) == 0) {
-      return(data.frame(n = length(i), estimate = NA_real_, statistic = NA_real_, p.value = NA_real_))
+    blocks <- if (is.null(block)) rep(1L, length(i)) else as.integer(factor(data[[block]][i]))
+    res <- if (length(i) >= 3 && stats::sd(x) > 0 && stats::sd(y) > 0) {
+      pg_rank_correlation_cpp(as.double(x), as.double(y), blocks, settings)
     }
-    ct <- suppressWarnings(stats::cor.test(x, y, method = "spearman", exact = FALSE))
-    data.frame(n = length(i), estimate = unname(ct$estimate), statistic = unname(ct$statistic),
-               p.value = ct$p.value)
+    data.frame(n = length(i), n_blocks = length(unique(blocks)),
+               estimate = res$estimate %||% NA_real_, p.value = res$p.value %||% NA_real_,
+               p.conf.low = res$p.conf.low %||% NA_real_, p.conf.high = res$p.conf.high %||% NA_real_,
+               method = if (is.null(block)) "Spearman's rho, permutation test" else
+                 sprintf("Spearman's rho, permutation within %s", block))
   })
   out <- do.call(rbind, rows)
   if (length(by)) out <- cbind(as.data.frame(data)[vapply(groups, `[[`, integer(1), 1L), by, drop = FALSE], out)
   rownames(out) <- NULL
   out
+}
+
+# Warns when a by column of the tests repeats within a group: its rows are
+# repeated measures that a free permutation treats as independent.
+warn_repeated <- function(data, groups, by) {
+  candidates <- setdiff(attr(data, "settings")$by, by)
+  repeated <- Filter(function(col) {
+    any(vapply(groups, function(i) anyDuplicated(data[[col]][i]) > 0, logical(1)))
+  }, candidates)
+  if (length(repeated)) {
+    pg_warn(c("Rows share values of {.val {repeated}} within a group: they look like repeated measures, but the test treats every row as independent.",
+              i = "Give {.code block = \"{repeated[1]}\"} to permute only within each {repeated[1]}."),
+            "propgrad_warning_repeated")
+  }
 }
 
 # Checks the score and flips columns; returns whether each series flipped.

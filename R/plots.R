@@ -290,8 +290,7 @@ autoplot.propgrad_test <- function(object, type = c("null", "shuffles"), n_shuff
 #'                        n_perm = 999, seed = 1)
 #' ggplot2::autoplot(summary(tests, seed = 1))
 autoplot.propgrad_summary <- function(object, draw = TRUE, ...) {
-  keys <- setdiff(names(object), c("n_series", "estimate", "conf.low", "conf.high", "median", "sd",
-                                   "n_significant", "share_significant", "flips"))
+  keys <- setdiff(names(object), summary_columns)
   df <- tidy.propgrad_summary(object)
   df$x <- df[[keys[1]]]
   df$panel <- if (length(keys) > 1) do.call(paste, c(df[keys[-1]], sep = " | ")) else ""

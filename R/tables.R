@@ -34,15 +34,14 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
   if (inherits(x, "propgrad_summary")) {
     s <- attr(x, "settings")
     alpha <- s$alpha
-    groups <- setdiff(names(x), c("n_series", "estimate", "conf.low", "conf.high", "median", "sd",
-                                  "n_significant", "share_significant", "flips"))
+    groups <- setdiff(names(x), summary_columns)
     body <- data.frame(
       n = x$n_series,
       `Mean EPGM [CI]` = sprintf("%s [%s, %s]", num(x$estimate), num(x$conf.low), num(x$conf.high)),
       Median = num(x$median),
       Significant = sprintf("%d/%d", x$n_significant, x$n_series),
       check.names = FALSE)
-    if ("flips" %in% names(x)) body$Flips <- x$flips
+    if ("flips_total" %in% names(x)) body$`Flips (total)` <- x$flips_total
     note <- paste0(sprintf("Mean over %s with %g%% %s; significant: adjusted p <= %g (%s).",
                            paste(s$over, collapse = " x "), 100 * s$conf_level,
                            interval_label(s$interval), s$alpha, s$tests$p_adjust),
@@ -60,7 +59,7 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
                            s$alternative, n_perm_label(s), s$p_method, format(s$seed, scientific = FALSE),
                            alpha, s$p_adjust),
                    floor_note(s))
-  } else if (all(c("model_1", "model_2", "effect_size") %in% names(x))) {
+  } else if (all(c("model_1", "model_2", "effect_size", "p.floor") %in% names(x))) {
     alpha <- alpha %||% 0.01
     check_probability(alpha, "alpha", call)
     groups <- setdiff(names(x), comparison_columns)
@@ -70,7 +69,10 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
                                                    num(x$conf.high)),
                        `d_z` = num(x$effect_size), p = paste0(format_p_table(x$p.value), mark),
                        check.names = FALSE)
-    note <- sprintf("Paired sign-flip test of the mean EPGM difference; * p < %g.", alpha)
+    s <- attr(x, "settings")
+    note <- sprintf("%s of the EPGM difference (model 2 - model 1); %g%% symmetric studentized bootstrap interval; * p <= %g.",
+                    if (identical(s$test, "bootstrap_t")) "Symmetric bootstrap-t test" else "Paired sign-flip test",
+                    100 * (s$conf_level %||% 0.95), alpha)
   } else {
     abort_input(c("{.arg x} must be a result of {.fn property_test}, {.fn summary} or {.fn compare_models}.",
                   x = "It is {.obj_type_friendly {x}}."),

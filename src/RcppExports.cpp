@@ -91,6 +91,41 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// pg_bootstrap_t_cpp
+Rcpp::List pg_bootstrap_t_cpp(Rcpp::NumericVector x, Rcpp::List settings);
+RcppExport SEXP _propgrad_pg_bootstrap_t_cpp(SEXP xSEXP, SEXP settingsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type settings(settingsSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_bootstrap_t_cpp(x, settings));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_sign_flip_cpp
+Rcpp::List pg_sign_flip_cpp(Rcpp::NumericVector d, Rcpp::List settings);
+RcppExport SEXP _propgrad_pg_sign_flip_cpp(SEXP dSEXP, SEXP settingsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type d(dSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type settings(settingsSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_sign_flip_cpp(d, settings));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_rank_correlation_cpp
+Rcpp::List pg_rank_correlation_cpp(Rcpp::NumericVector x, Rcpp::NumericVector y, Rcpp::IntegerVector block, Rcpp::List settings);
+RcppExport SEXP _propgrad_pg_rank_correlation_cpp(SEXP xSEXP, SEXP ySEXP, SEXP blockSEXP, SEXP settingsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type x(xSEXP);
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type y(ySEXP);
+    Rcpp::traits::input_parameter< Rcpp::IntegerVector >::type block(blockSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type settings(settingsSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_rank_correlation_cpp(x, y, block, settings));
+    return rcpp_result_gen;
+END_RCPP
+}
 // pg_has_torch
 bool pg_has_torch();
 RcppExport SEXP _propgrad_pg_has_torch() {
@@ -198,6 +233,9 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_floor_factor_cpp", (DL_FUNC) &_propgrad_pg_floor_factor_cpp, 2},
     {"_propgrad_pg_procedure_rejects_cpp", (DL_FUNC) &_propgrad_pg_procedure_rejects_cpp, 3},
     {"_propgrad_pg_available_threads", (DL_FUNC) &_propgrad_pg_available_threads, 0},
+    {"_propgrad_pg_bootstrap_t_cpp", (DL_FUNC) &_propgrad_pg_bootstrap_t_cpp, 2},
+    {"_propgrad_pg_sign_flip_cpp", (DL_FUNC) &_propgrad_pg_sign_flip_cpp, 2},
+    {"_propgrad_pg_rank_correlation_cpp", (DL_FUNC) &_propgrad_pg_rank_correlation_cpp, 4},
     {"_propgrad_pg_has_torch", (DL_FUNC) &_propgrad_pg_has_torch, 0},
     {"_propgrad_pg_torch_info", (DL_FUNC) &_propgrad_pg_torch_info, 0},
     {"_propgrad_pg_torch_load", (DL_FUNC) &_propgrad_pg_torch_load, 3},

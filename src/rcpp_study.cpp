@@ -16,22 +16,23 @@ Rcpp::List resampling_to_r(const propgrad::ResamplingResult& r) {
 }
 }  // namespace
 
+// The studentized bootstrap of a mean (both intervals and the symmetric
+// test) and, for comparison, the t interval.
 // [[Rcpp::export(rng = false)]]
-Rcpp::NumericVector pg_interval_cpp(Rcpp::NumericVector x, Rcpp::List settings) {
+Rcpp::List pg_bootstrap_t_cpp(Rcpp::NumericVector x, Rcpp::List settings) {
   const std::vector<double> v(x.begin(), x.end());
-  const std::string method = read_setting<std::string>(settings, "interval");
   const double level = read_setting<double>(settings, "conf_level");
-  propgrad::Interval ci;
-  if (method == "bootstrap_t") {
-    ci = propgrad::studentized_bootstrap_interval(
-        v, static_cast<int64_t>(read_setting<double>(settings, "n_boot")), level,
-        static_cast<uint64_t>(read_setting<double>(settings, "seed")));
-  } else if (method == "t") {
-    ci = propgrad::t_interval(v, level);
-  } else {
-    Rcpp::stop("internal error: interval '%s'", method);
-  }
-  return Rcpp::NumericVector::create(ci.low, ci.high);
+  const auto boot = propgrad::studentized_bootstrap(
+      v, static_cast<int64_t>(read_setting<double>(settings, "n_boot")), level,
+      static_cast<uint64_t>(read_setting<double>(settings, "seed")),
+      read_setting<double>(settings, "tolerance"));
+  const auto t = propgrad::t_interval(v, level);
+  return Rcpp::List::create(
+      Rcpp::Named("equal") = Rcpp::NumericVector::create(boot.equal.low, boot.equal.high),
+      Rcpp::Named("symmetric") = Rcpp::NumericVector::create(boot.symmetric.low, boot.symmetric.high),
+      Rcpp::Named("t") = Rcpp::NumericVector::create(t.low, t.high),
+      Rcpp::Named("statistic") = boot.t0, Rcpp::Named("p.value") = boot.p_value,
+      Rcpp::Named("n_valid") = static_cast<double>(boot.n_valid));
 }
 
 // [[Rcpp::export(rng = false)]]

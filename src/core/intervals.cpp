@@ -6,6 +6,7 @@
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 
+#include "pvalue.h"
 #include "rng.h"
 
 namespace propgrad {
@@ -46,40 +47,54 @@ Interval t_interval(const std::vector<double>& x, double level) {
   return out;
 }
 
-Interval studentized_bootstrap_interval(const std::vector<double>& x, int64_t n_boot,
-                                        double level, uint64_t seed) {
-  Interval out;
+BootstrapT studentized_bootstrap(const std::vector<double>& x, int64_t n_boot, double level,
+                                 uint64_t seed, double tolerance) {
+  BootstrapT out;
   const std::size_t n = x.size();
   if (n < 2 || n_boot < 1) return out;
   double mean, sd;
   mean_sd(x.data(), n, mean, sd);
   const double se = sd / std::sqrt(static_cast<double>(n));
   if (!(se > 0)) {
-    out.low = out.high = mean;
+    out.equal.low = out.equal.high = out.symmetric.low = out.symmetric.high = mean;
     return out;
   }
+  out.t0 = mean / se;
+  const ExtremeRule rule = extreme_rule(Alternative::TwoSided, out.t0, 0.0, tolerance);
   Xoshiro256pp rng(seed, series_stream_key(x.data(), n, 1, nullptr));
-  std::vector<double> t_star, resample(n);
+  std::vector<double> t_star, abs_star, resample(n);
   t_star.reserve(static_cast<std::size_t>(n_boot));
   const uint32_t range = static_cast<uint32_t>(n);
-  for (int64_t b = 0; b < n_boot; ++b) {
+  int64_t b = 0;
+  for (int64_t k = 0; k < n_boot; ++k) {
     for (std::size_t i = 0; i < n; ++i) resample[i] = x[rng.bounded(range)];
     double m, s;
     mean_sd(resample.data(), n, m, s);
     const double se_b = s / std::sqrt(static_cast<double>(n));
-    // A resample of one repeated value has no spread: its t* is +-Inf when
-    // its mean differs (kept, it belongs in a tail) and undefined otherwise.
+    double t;
     if (se_b > 0) {
-      t_star.push_back((m - mean) / se_b);
+      t = (m - mean) / se_b;
+      b += rule(t);
     } else if (m != mean) {
-      t_star.push_back(m > mean ? INFINITY : -INFINITY);
+      t = m > mean ? INFINITY : -INFINITY;
+      ++b;  // farther from 0 than any finite t0
+    } else {
+      continue;
     }
+    t_star.push_back(t);
+    abs_star.push_back(std::abs(t));
   }
+  out.n_valid = static_cast<int64_t>(t_star.size());
   if (t_star.empty()) return out;
   std::sort(t_star.begin(), t_star.end());
+  std::sort(abs_star.begin(), abs_star.end());
   const double a = (1.0 - level) / 2.0;
-  out.low = mean - quantile7(t_star, 1.0 - a) * se;
-  out.high = mean - quantile7(t_star, a) * se;
+  out.equal.low = mean - quantile7(t_star, 1.0 - a) * se;
+  out.equal.high = mean - quantile7(t_star, a) * se;
+  const double q = quantile7(abs_star, level);
+  out.symmetric.low = mean - q * se;
+  out.symmetric.high = mean + q * se;
+  out.p_value = monte_carlo_p(PKind::PlusOne, b, out.n_valid, 0.99).p;
   return out;
 }
 

@@ -22,11 +22,24 @@ struct Interval {
 // Student t interval: mean -/+ t_{n-1, 1 - a/2} sd / sqrt(n).
 Interval t_interval(const std::vector<double>& x, double level);
 
-// Studentized bootstrap: B resamples give t*_b = (mean*_b - mean) / se*_b;
-// the interval is [mean - q*_{1 - a/2} se, mean - q*_{a/2} se] with q* the
-// quantiles (type 7) of the finite t*_b. Constant data give [mean, mean];
-// fewer than 2 values give NaN.
-Interval studentized_bootstrap_interval(const std::vector<double>& x, int64_t n_boot,
-                                        double level, uint64_t seed);
+// Studentized bootstrap of a mean: B resamples give t*_b = (mean*_b - mean)
+// / se*_b (a resample with no spread has t* = +-Inf when its mean differs
+// and none when it does not). From one pass:
+//   equal:     [mean - q*_{1-a/2} se, mean - q*_{a/2} se], q* quantiles (type 7) of t*;
+//   symmetric: mean -/+ q|*|_{1-a} se, q|*| the quantile of |t*|;
+//   p_value:   the symmetric bootstrap-t test of mean = 0, (b + 1)/(B' + 1)
+//              with b the resamples whose |t*| is at least |t0| = |mean/se|
+//              (the rule of pvalue.h; an infinite |t*| always counts) and B'
+//              the resamples with a t*.
+// Constant data give [mean, mean] and no p; fewer than 2 values give NaN.
+struct BootstrapT {
+  Interval equal, symmetric;
+  double t0 = NAN;
+  double p_value = NAN;
+  int64_t n_valid = 0;
+};
+
+BootstrapT studentized_bootstrap(const std::vector<double>& x, int64_t n_boot, double level,
+                                 uint64_t seed, double tolerance);
 
 }  // namespace propgrad
