@@ -24,6 +24,6 @@
 #' @examples
 #' head(pg_study)
 #' res <- property_test(pg_study, p_cat ~ strength | image + model + property,
-#'                      n_perm = 500, seed = 1)
+#'                      n_perm = 9999, seed = 1)
 #' aggregate(estimate ~ model + property, data = res, FUN = mean)
 "pg_study"

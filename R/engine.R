@@ -148,7 +148,7 @@ warn_about_results <- function(res, series, settings, labels) {
   }
   flat <- res$finite & res$n_perm_used > 1 & res$null_sd == 0
   if (any(flat)) {
-    pg_warn(c("The shuffled statistics of {sum(flat)} series ha{?s/ve} no spread{name(flat)}: every ordering gives the same value, so p = 1.",
+    pg_warn(c("{sum(flat)} series ha{?s/ve} shuffled statistics without spread{name(flat)}: every ordering gives the same value, so p = 1.",
               i = "Constant outputs, or a statistic that cannot see the ordering, do this."),
             "propgrad_warning_degenerate")
   }

@@ -51,7 +51,7 @@ count_flips <- function(probs) {
 #' @export
 #' @examples
 #' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
-#'                        n_perm = 199, seed = 1, probs = c("p_cat", "p_dog"))
+#'                        n_perm = 9999, seed = 1, probs = c("p_cat", "p_dog"))
 #' flip_prediction(tests, score = c("estimate", "z"))
 flip_prediction <- function(data, score = "estimate", flips = "flips") {
   call <- rlang::current_env()
@@ -104,7 +104,7 @@ flip_prediction <- function(data, score = "estimate", flips = "flips") {
 #' @export
 #' @examples
 #' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
-#'                        n_perm = 199, seed = 1, probs = c("p_cat", "p_dog"))
+#'                        n_perm = 9999, seed = 1, probs = c("p_cat", "p_dog"))
 #' flip_correlation(tests, by = "property", block = "image", seed = 1)
 flip_correlation <- function(data, score = "estimate", flips = "flips", by = NULL, block = NULL,
                              n_perm = 9999, seed = NULL) {

@@ -38,12 +38,16 @@ check_resolution <- function(resolution, settings, p_adjust, m) {
   alpha <- settings$alpha
   if (!(resolution$floor > alpha)) return(invisible())
   how <- if (p_adjust %in% c("none", "westfall_young")) "" else sprintf(" and %s's adjustment", adjust_label(p_adjust))
-  what <- cli::format_inline("With {m} series, {format(settings$n_perm, big.mark = ',')} shuffles{how}, the smallest adjusted p-value a series can reach is {signif(resolution$floor, 3)}, above alpha = {alpha}: no series can be significant.")
+  what <- if (m == 1) {
+    cli::format_inline("With {format(settings$n_perm, big.mark = ',', scientific = FALSE)} shuffles the smallest p-value this test can reach is {signif(resolution$floor, 3)}, above alpha = {alpha}: it cannot be significant.")
+  } else {
+    cli::format_inline("With {m} series, {format(settings$n_perm, big.mark = ',', scientific = FALSE)} shuffles{how}, the smallest adjusted p-value a series can reach is {signif(resolution$floor, 3)}, above alpha = {alpha}: no series can be significant.")
+  }
   needed <- ceiling(resolution$factor / alpha - 1)
   advice <- if (resolution$all_exact) {
-    c(i = "The series are so short that all their orderings are enumerated; only longer series (more steps) can reach alpha.")
+    c(i = "The series are so short that all their orderings are enumerated (n! of them); only longer series (more steps) can reach alpha.")
   } else {
-    c(i = "Reaching alpha needs K + 1 >= m/alpha shuffles (n_perm >= {format(needed, big.mark = ',', scientific = FALSE)}), and power needs several times that.",
+    c(i = "Reaching alpha needs {if (m == 1) 'K + 1 >= 1/alpha' else 'K + 1 >= m/alpha'} shuffles (n_perm >= {format(needed, big.mark = ',', scientific = FALSE)}), and power needs several times that.",
       i = "{.code n_perm = \"auto\"} chooses K for you; {.code n_perm = \"adaptive\"} spends shuffles only on series whose decision is still open.")
   }
   pg_warn(c(what, advice), "propgrad_warning_resolution")

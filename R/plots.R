@@ -61,7 +61,7 @@ scale_fill_propgrad <- function(...) ggplot2::scale_fill_manual(values = pg_pale
 #' @export
 #' @examples
 #' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
-#'                        n_perm = 999, seed = 1)
+#'                        n_perm = 9999, seed = 1)
 #' plot_curves(pg_study, tests, list(image = "img05", property = "fur_colour"),
 #'             probs = c("p_cat", "p_dog"))
 plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, probs = NULL,
@@ -177,7 +177,7 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
 #' d$p <- plogis((d$step - 15) / ifelse(d$arch == "resnet", 2, 1 + d$epoch)) +
 #'   rnorm(nrow(d), sd = 0.01)
 #' d$q <- 1 - d$p
-#' tests <- property_test(d, p ~ step | arch + epoch, n_perm = 199, seed = 1,
+#' tests <- property_test(d, p ~ step | arch + epoch, n_perm = 9999, seed = 1,
 #'                        probs = c("p", "q"))
 #' plot_dynamics(tests, x = "epoch", facet = "arch")
 plot_dynamics <- function(tests, x = "epoch", colour = NULL, facet = NULL, draw = TRUE) {
@@ -287,7 +287,7 @@ autoplot.propgrad_test <- function(object, type = c("null", "shuffles"), n_shuff
 #' @export
 #' @examples
 #' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
-#'                        n_perm = 999, seed = 1)
+#'                        n_perm = 9999, seed = 1)
 #' ggplot2::autoplot(summary(tests, seed = 1))
 autoplot.propgrad_summary <- function(object, draw = TRUE, ...) {
   keys <- setdiff(names(object), summary_columns)
@@ -327,7 +327,7 @@ autoplot.propgrad_summary <- function(object, draw = TRUE, ...) {
 #' @export
 #' @examples
 #' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
-#'                        n_perm = 999, seed = 1)
+#'                        n_perm = 9999, seed = 1)
 #' ggplot2::autoplot(tests, x = "property", y = "image", facet = "model")
 autoplot.propgrad_tests <- function(object, x = NULL, y = NULL, facet = NULL, draw = TRUE, ...) {
   call <- rlang::current_env()

@@ -148,6 +148,7 @@ property_test <- function(data, output, property, by = NULL,
     settings$westfall_young <- TRUE
   }
   n_steps <- vapply(series, function(s) nrow(s$y), integer(1))
+  check_null_memory(m, settings, call)
   if (settings$mode == "adaptive") {
     settings$adaptive <- c(unclass(adaptive), list(procedure = p_adjust, alpha = settings$alpha))
     resolution <- resolution_floor(n_steps, utils::modifyList(settings, list(n_perm = adaptive$max_n_perm)),

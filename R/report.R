@@ -20,7 +20,7 @@
 #' \donttest{
 #' if (rmarkdown::pandoc_available()) {
 #'   tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
-#'                          n_perm = 999, seed = 1, probs = c("p_cat", "p_dog"))
+#'                          n_perm = 9999, seed = 1, probs = c("p_cat", "p_dog"))
 #'   pg_report(tests, file.path(tempdir(), "report.html"), data = pg_study)
 #' }
 #' }

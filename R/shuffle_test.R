@@ -155,6 +155,7 @@ shuffle_test <- function(y, t = NULL, statistic = c("grad", "corr", "mi"),
   series <- prepare_series(y, t, ties = settings$ties, call = call)
   check_series_against_settings(series, settings$gradient, call)
   inform_sorted(series$sorted, series$averaged, "series")
+  check_resolution(resolution_floor(nrow(series$y), settings, "none"), settings, "none", 1)
   res <- run_shuffle_engine(list(series), settings, call = call)
   out <- list(
     estimate = res$estimate, statistic = res$statistic, p.value = res$p.value,

@@ -7,7 +7,7 @@
 
 # Below these numbers of inputs the intervals and comparisons are flagged.
 min_inputs_summary <- 8
-min_pairs_compare <- 10
+min_pairs_compare <- 8
 
 #' Study-level summary of shuffle tests
 #'
@@ -175,7 +175,7 @@ tidy.propgrad_summary <- function(x, ...) {
 #' With n pairs the sign-flip p cannot be below \eqn{2^{1-n}} (the observed
 #' pattern and its mirror image): at n = 5, 0.0625. Every row reports this
 #' floor (`p.floor`), and propgrad warns (`propgrad_warning_resolution`)
-#' when it is above `alpha`, and (`propgrad_warning_small_n`) below 10 pairs.
+#' when it is above `alpha`, and (`propgrad_warning_small_n`) below 8 pairs.
 #'
 #' The interval of the mean difference is the symmetric studentized
 #' bootstrap interval, \eqn{\bar d \mp q_{|t^*|} \mathrm{se}}, which covered

@@ -18,7 +18,7 @@
 #' @export
 #' @examples
 #' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
-#'                        n_perm = 999, seed = 1)
+#'                        n_perm = 9999, seed = 1)
 #' pg_table(summary(tests, seed = 1))
 #' pg_table(subset(tests, image %in% c("img01", "img05")), format = "latex")
 pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alpha = NULL,
@@ -133,7 +133,9 @@ footnote <- function(kable, note, format) {
 
 latex_escape <- function(x) {
   x <- gsub("\\", "\\textbackslash{}", x, fixed = TRUE)
+  x <- gsub("<=", "\u2264", x, fixed = TRUE)
   x <- gsub("([%&#_$])", "\\\\\\1", x)
   x <- gsub("<", "$<$", x, fixed = TRUE)
+  x <- gsub("\u2264", "$\\leq$", x, fixed = TRUE)
   gsub(">", "$>$", x, fixed = TRUE)
 }

@@ -219,8 +219,8 @@ test_that("explain(): models, images and outputs it cannot use", {
     explain(image, iv, models = function(x) matrix(0.1, dim(x)[1], 11))
   })
   # The progress bar path gives the same result as the silent one.
-  quiet <- explain(image, iv, models = luma, n_perm = 50, seed = 1, progress = FALSE)
-  shown <- explain(image, iv, models = luma, n_perm = 50, seed = 1, progress = TRUE)
+  quiet <- explain(image, iv, models = luma, n_perm = 50, seed = 1, progress = FALSE, alpha = 0.5)
+  shown <- explain(image, iv, models = luma, n_perm = 50, seed = 1, progress = TRUE, alpha = 0.5)
   expect_identical(shown, quiet)
 })
 

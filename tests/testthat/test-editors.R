@@ -51,9 +51,10 @@ test_that("a folder of edited images and its strengths feed explain()", {
   expect_equal(imgs$images[, 1, 1, 1], sort(s), tolerance = 1 / 255)
   expect_output(print(imgs), "5 images of 4 x 4 x 3 along grey")
   expect_equal(dim(as.array(imgs[2:3])), c(2, 4, 4, 3))
-  res <- explain(imgs, models = list(mean = function(x) apply(x, 1, mean),
-                                     blind = function(x) rep(0.5, dim(x)[1])),
-                 n_perm = 99, seed = 1)
+  expect_warning(res <- explain(imgs, models = list(mean = function(x) apply(x, 1, mean),
+                                                blind = function(x) rep(0.5, dim(x)[1])),
+                                n_perm = 99, seed = 1, alpha = 0.05),
+                 class = "propgrad_warning_degenerate")
   expect_equal(res$model, c("mean", "blind"))
   expect_equal(res$estimate[1], 1, tolerance = 0.02)
   expect_equal(res$p.value[2], 1)

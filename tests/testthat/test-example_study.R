@@ -4,7 +4,8 @@
 test_that("the example study writes its tables, figures and report", {
   skip_on_cran()
   out <- file.path(withr::local_tempdir(), "demo")
-  expect_output(res <- run_example_study(out, n_perm = 200, seed = 3, nthreads = 1))
+  expect_warning(expect_output(res <- run_example_study(out, n_perm = 200, seed = 3, nthreads = 1)),
+                 class = "propgrad_warning_resolution")
   expect_s3_class(res, "propgrad_tests")
   expect_equal(nrow(res), nrow(unique(pg_study[c("image", "model", "property")])))
   files <- c("property_tests.csv", "study_summary.csv", "study_summary.tex",

@@ -43,14 +43,44 @@ test_that("flip prediction and correlation refuse bad input", {
   expect_error(flip_correlation(d, "s", by = "arch"), class = "propgrad_error_column")
 })
 
-test_that("flip correlation is Spearman's rho with its test, per group", {
+test_that("flip correlation is Spearman's rho with a permutation test, per group", {
   set.seed(2)
   d <- data.frame(arch = rep(c("a", "b"), each = 30), epoch = rep(1:30, 2), epgm = runif(60))
   d$flips <- rpois(60, 5 * d$epgm)
-  res <- flip_correlation(d, "epgm", by = "arch")
+  res <- flip_correlation(d, "epgm", by = "arch", seed = 1)
   expect_equal(res$arch, c("a", "b"))
+  expect_named(res, c("arch", "n", "n_blocks", "estimate", "p.value", "p.conf.low", "p.conf.high", "method"))
   ct <- suppressWarnings(cor.test(d$epgm[1:30], d$flips[1:30], method = "spearman", exact = FALSE))
   expect_equal(res$estimate[1], unname(ct$estimate))
-  expect_equal(res$p.value[1], ct$p.value)
-  expect_equal(flip_correlation(d, "epgm")$n, 60)
+  # the permutation p agrees with the asymptotic one to Monte Carlo error
+  expect_gte(ct$p.value, res$p.conf.low[1] * 0.5)
+  expect_lte(ct$p.value, res$p.conf.high[1] * 2)
+  expect_gte(res$p.value[1], 1 / 10000)
+  expect_equal(flip_correlation(d, "epgm", seed = 1)$n, 60)
+  expect_identical(flip_correlation(d, "epgm", seed = 4), flip_correlation(d, "epgm", seed = 4))
+})
+
+test_that("repeated measures: permutations stay within blocks, and their absence is flagged", {
+  # 12 images x 10 epochs: images differ a lot in both EPGM and flips, but
+  # within an image flips do not follow the EPGM.
+  set.seed(8)
+  d <- expand.grid(epoch = 1:10, image = paste0("img", 1:12))
+  level <- rep(rnorm(12, sd = 2), each = 10)
+  d$epgm <- level + rnorm(120)
+  d$flips <- rpois(120, exp(1 + 0.5 * level))
+  pooled <- flip_correlation(d, "epgm", seed = 1)
+  blocked <- flip_correlation(d, "epgm", block = "image", seed = 1)
+  expect_lt(pooled$p.value, 0.001)
+  expect_gt(blocked$p.value, 0.05)
+  expect_equal(blocked$n_blocks, 12)
+  expect_match(blocked$method, "within image")
+  # a study's by columns that repeat within a group draw a warning
+  tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
+                         n_perm = 9999, seed = 1, probs = c("p_cat", "p_dog"))
+  expect_warning(flip_correlation(tests, by = "property", seed = 1),
+                 class = "propgrad_warning_repeated")
+  expect_no_warning(flip_correlation(tests, by = "property", block = "image", seed = 1))
+  expect_error(flip_correlation(tests, by = "property", block = "property"),
+               class = "propgrad_error_column")
+  expect_error(flip_correlation(tests, block = "species"), class = "propgrad_error_column")
 })

@@ -3,7 +3,7 @@
 # it cannot draw with classed errors.
 
 plot_tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
-                            n_perm = 999, seed = 1, probs = c("p_cat", "p_dog"))
+                            n_perm = 9999, seed = 1, probs = c("p_cat", "p_dog"))
 where <- list(image = "img05", property = "fur_colour")
 one <- subset(pg_study, image == "img05" & model == "dark_dogs_bias" & property == "fur_colour")
 
@@ -69,7 +69,7 @@ test_that("the heatmap tiles inputs x properties and marks significant cells", {
   expect_equal(rlang::as_label(p$mapping$x), "property")
   expect_equal(rlang::as_label(p$mapping$y), "image")
   d <- ggplot2::autoplot(plot_tests, draw = FALSE)
-  expect_equal(d$significant, plot_tests$p.adjusted < 0.01)
+  expect_equal(d$significant, plot_tests$adj.p.value <= 0.01)
   expect_error(ggplot2::autoplot(plot_tests, x = "species"), class = "propgrad_error_column")
 })
 
@@ -103,7 +103,8 @@ test_that("training dynamics: mean EPGM per epoch with flips, per architecture",
   d <- expand.grid(step = 1:20, epoch = 1:5, arch = c("resnet", "densenet"), image = 1:2)
   d$p <- plogis((d$step - 10) / ifelse(d$arch == "resnet", 2, d$epoch)) + rnorm(nrow(d), sd = 0.01)
   d$q <- 1 - d$p
-  tests <- property_test(d, p ~ step | arch + epoch + image, n_perm = 99, seed = 1, probs = c("p", "q"))
+  tests <- property_test(d, p ~ step | arch + epoch + image, n_perm = 99, seed = 1, probs = c("p", "q"),
+                         alpha = 0.5)
   df <- plot_dynamics(tests, x = "epoch", facet = "arch", draw = FALSE)
   expect_equal(nrow(df), 10)
   one <- tests[tests$arch == "densenet" & tests$epoch == 3, ]

@@ -5,7 +5,7 @@ test_that("the report renders a self-contained HTML file with tables and figures
   skip_if_not_installed("rmarkdown")
   skip_if_not(rmarkdown::pandoc_available("1.12.3"), "pandoc is not available to render the report")
   tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
-                         n_perm = 199, seed = 1, probs = c("p_cat", "p_dog"))
+                         n_perm = 9999, seed = 1, probs = c("p_cat", "p_dog"))
   file <- file.path(withr::local_tempdir(), "sub", "report.html")
   expect_equal(pg_report(tests, file, data = pg_study), normalizePath(file))
   html <- paste(readLines(file, warn = FALSE), collapse = "\n")
@@ -24,6 +24,7 @@ test_that("the report renders a self-contained HTML file with tables and figures
 test_that("the report refuses bad input", {
   expect_error(pg_report(pg_study, tempfile()), class = "propgrad_error_input")
   tests <- property_test(pg_study[pg_study$image == "img01", ],
-                         p_cat ~ strength | image + model + property, n_perm = 19, seed = 1)
+                         p_cat ~ strength | image + model + property, n_perm = 19, seed = 1,
+                         alpha = 0.5)
   expect_error(pg_report(tests, NA_character_), class = "propgrad_error_type")
 })

@@ -1,77 +1,117 @@
-# Study-level inference: the summary over inputs (means, bootstrap interval
-# coverage, significance shares) and the paired comparison of two models.
+# Study-level inference: the summary over inputs (means, studentized
+# bootstrap intervals and their coverage, significance counts) and the
+# paired comparison of two models (sign-flip and bootstrap-t tests, their
+# floors, intervals and warnings).
 
 study_tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
-                             n_perm = 4999, seed = 1, probs = c("p_cat", "p_dog"))
+                             n_perm = 9999, seed = 1, probs = c("p_cat", "p_dog"))
 
 test_that("the summary aggregates over inputs per model x property x output", {
   s <- summary(study_tests, seed = 1)
   expect_s3_class(s, "propgrad_summary")
   expect_equal(nrow(s), 6)
-  expect_named(s, c("model", "property", "output", "n_series", "estimate", "conf.low",
-                    "conf.high", "median", "sd", "n_significant", "share_significant", "flips"))
+  expect_named(s, c("model", "property", "output", "n_series", "estimate", "std.error", "conf.low",
+                    "conf.high", "median", "sd", "n_significant", "share_significant", "flips_total"))
   ref <- aggregate(estimate ~ model + property, data = study_tests, FUN = mean)
   m <- merge(s, ref, by = c("model", "property"))
   expect_equal(m$estimate.x, m$estimate.y)
   one <- study_tests[study_tests$model == "dark_cats_bias" & study_tests$property == "fur_colour", ]
   row <- s[s$model == "dark_cats_bias" & s$property == "fur_colour", ]
   expect_equal(row$median, median(one$estimate))
-  expect_equal(row$n_significant, sum(one$p.adjusted < 0.01))
-  expect_equal(row$flips, sum(one$flips))
+  expect_equal(row$std.error, sd(one$estimate) / sqrt(8))
+  expect_equal(row$n_significant, sum(one$adj.p.value <= 0.01))
+  expect_equal(row$flips_total, sum(one$flips))
   expect_true(all(s$conf.low <= s$estimate & s$estimate <= s$conf.high))
   expect_identical(summary(study_tests, seed = 1), s)
-  expect_output(print(s), "Mean EPGM over image")
+  expect_output(print(s), "studentized bootstrap interval")
   expect_false(inherits(tidy(s), "propgrad_summary"))
+  expect_equal(attr(s, "settings")$conf_level, 0.95)
+  expect_equal(attr(s, "settings")$interval, "bootstrap_t")
+  # alpha defaults to the tests' own
+  expect_equal(attr(s, "settings")$alpha, 0.01)
+  s5 <- summary(study_tests, alpha = 0.5, seed = 1)
+  for (i in seq_len(nrow(s5))) {
+    rows <- study_tests$model == s5$model[i] & study_tests$property == s5$property[i]
+    expect_equal(s5$n_significant[i], sum(study_tests$adj.p.value[rows] <= 0.5))
+  }
 })
 
-test_that("the summary can average over other columns", {
+test_that("the interval is the studentized bootstrap; t on request; set.seed reproduces", {
+  x <- study_tests$estimate[study_tests$model == "unbiased" & study_tests$property == "fur_colour"]
+  s <- summary(study_tests, seed = 3)
+  row <- s[s$model == "unbiased" & s$property == "fur_colour", ]
+  boot <- propgrad:::pg_bootstrap_t_cpp(x, list(conf_level = 0.95, n_boot = 2000, seed = 3,
+                                                tolerance = 1e-9))
+  expect_equal(c(row$conf.low, row$conf.high), boot$equal)
+  st <- summary(study_tests, seed = 3, interval = "t")
+  row <- st[st$model == "unbiased" & st$property == "fur_colour", ]
+  expect_equal(c(row$conf.low, row$conf.high), as.vector(t.test(x)$conf.int))
+  set.seed(5)
+  a <- summary(study_tests)
+  set.seed(5)
+  b <- summary(study_tests)
+  expect_identical(a, b)
+})
+
+test_that("the summary can average over other columns, and warns below 8 inputs", {
   s <- summary(study_tests, over = c("image", "model"), seed = 2)
   expect_equal(nrow(s), 2)
   expect_equal(s$n_series, c(24, 24))
+  few <- study_tests[study_tests$image %in% c("img01", "img02", "img03"), ]
+  expect_warning(summary(few, seed = 1), class = "propgrad_warning_small_n")
 })
 
-test_that("bootstrap intervals cover a known mean in 90-99% of simulations", {
-  set.seed(123)
-  covered <- vapply(1:200, function(i) {
-    ci <- propgrad:::bootstrap_mean_interval(rnorm(30, mean = 2), 1000, 0.95)
-    ci[1] <= 2 && 2 <= ci[2]
-  }, logical(1))
-  expect_gte(mean(covered), 0.90)
-  expect_lte(mean(covered), 0.99)
+test_that("the summary counts adaptive decisions and shows an unreachable floor", {
+  expect_warning(low <- property_test(pg_study, p_cat ~ strength | image + model + property,
+                                      n_perm = 999, seed = 1),
+                 class = "propgrad_warning_resolution")
+  expect_output(print(summary(low, seed = 1)), "could reach is 0.048, above alpha")
 })
 
 test_that("the summary refuses bad input", {
   expect_error(summary(study_tests, over = "species"), class = "propgrad_error_column")
   expect_error(summary(study_tests, alpha = 2), class = "propgrad_error_number")
   expect_error(summary(study_tests, n_boot = 1), class = "propgrad_error_number")
+  expect_error(summary(study_tests, interval = "percentile"), class = "propgrad_error_choice")
   expect_error(summary(study_tests[0, ]), class = "propgrad_error_length")
 })
 
-test_that("a paired sign-flip test compares two models", {
+test_that("a paired sign-flip test compares two models, exact for 8 pairs", {
   cmp <- compare_models(study_tests, c("unbiased", "dark_dogs_bias"), seed = 1)
   expect_equal(nrow(cmp), 2)
+  expect_named(cmp, c("property", "output", propgrad:::comparison_columns))
   fur <- cmp[cmp$property == "fur_colour", ]
   a <- study_tests[study_tests$model == "unbiased" & study_tests$property == "fur_colour", ]
   b <- study_tests[study_tests$model == "dark_dogs_bias" & study_tests$property == "fur_colour", ]
   d <- b$estimate[match(a$image, b$image)] - a$estimate
   expect_equal(fur$n_pairs, 8)
   expect_equal(fur$estimate, mean(d))
+  expect_equal(fur$std.error, sd(d) / sqrt(8))
+  expect_equal(fur$statistic, mean(d) / (sd(d) / sqrt(8)))
   expect_equal(fur$effect_size, mean(d) / sd(d))
   # 2^8 <= n_perm: exact, equal to a full enumeration of sign patterns
   expect_true(fur$exact)
   signs <- as.matrix(expand.grid(rep(list(c(-1, 1)), 8)))
   expect_equal(fur$p.value, mean(abs(signs %*% d / 8) >= abs(mean(d)) * (1 - 1e-9)))
+  expect_equal(fur$p.floor, 2^(1 - 8))
   expect_lt(fur$p.value, 0.01)
   expect_true(fur$conf.low <= fur$estimate && fur$estimate <= fur$conf.high)
+  expect_equal(fur$method, "paired sign-flip test")
+  # the symmetric bootstrap-t test, and the same interval
+  bt <- compare_models(study_tests, c("unbiased", "dark_dogs_bias"), test = "bootstrap_t", seed = 1)
+  expect_equal(bt$conf.low, cmp$conf.low)
+  expect_equal(bt$p.floor, rep(1 / 2001, 2))
+  expect_equal(bt$method[1], "symmetric bootstrap-t test")
 })
 
-test_that("the Monte Carlo sign-flip test has a valid p-value under the null", {
-  set.seed(5)
-  p <- vapply(1:300, function(i) propgrad:::paired_sign_test(rnorm(20), 199, 50, 0.95)$p.value, 0)
-  expect_gte(min(p), 1 / 200)
-  band <- qbinom(c(0.005, 0.995), 300, 0.1) / 300
-  expect_gte(mean(p <= 0.1), band[1])
-  expect_lte(mean(p <= 0.1), band[2])
+test_that("too few pairs: the floor is reported and warned about", {
+  few <- study_tests[study_tests$image %in% c("img01", "img02", "img03", "img04", "img05"), ]
+  expect_warning(expect_warning(cmp <- compare_models(few, c("unbiased", "dark_cats_bias"), seed = 1),
+                                class = "propgrad_warning_resolution"),
+                 class = "propgrad_warning_small_n")
+  expect_equal(cmp$p.floor, rep(2^(1 - 5), 2))
+  expect_true(all(cmp$p.value >= 2^(1 - 5)))
+  expect_snapshot(invisible(compare_models(few, c("unbiased", "dark_cats_bias"), seed = 1)))
 })
 
 test_that("model comparison refuses bad input", {
@@ -80,6 +120,8 @@ test_that("model comparison refuses bad input", {
   expect_error(compare_models(study_tests, c("unbiased", "unbiased")), class = "propgrad_error_input")
   expect_error(compare_models(study_tests, c("unbiased", "dark_cats_bias"), model = "species"),
                class = "propgrad_error_column")
+  expect_error(compare_models(study_tests, c("unbiased", "dark_cats_bias"), test = "t"),
+               class = "propgrad_error_choice")
   expect_error(compare_models(pg_study, c("unbiased", "dark_cats_bias")), class = "propgrad_error_type")
   expect_snapshot(error = TRUE, compare_models(study_tests, c("unbiased", "resnet")))
 })

@@ -2,7 +2,7 @@
 # comparisons; p-value formatting; grouping; bad input.
 
 table_tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
-                             n_perm = 999, seed = 1, probs = c("p_cat", "p_dog"))
+                             n_perm = 9999, seed = 1, probs = c("p_cat", "p_dog"))
 table_small <- table_tests[table_tests$image %in% c("img01", "img05"), ]
 
 test_that("tables of tests, summaries and comparisons in every format", {
@@ -19,9 +19,9 @@ test_that("p-values print as journals print them, marks follow the adjusted p", 
   expect_equal(propgrad:::format_p_table(c(0.0001, 0.00099, 0.001, 0.0123, 0.5)),
                c("< 0.001", "< 0.001", "0.001", "0.0123", "0.5"))
   tab <- pg_table(table_small, alpha = 0.5)
-  n_marked <- sum(table_small$p.adjusted < 0.5)
+  n_marked <- sum(table_small$adj.p.value <= 0.5)
   expect_equal(lengths(regmatches(tab, gregexpr("[0-9]\\*", tab))), n_marked)
-  expect_match(tab, "* adjusted p < 0.5 (holm)", fixed = TRUE)
+  expect_match(tab, "* adjusted p <= 0.5 (holm)", fixed = TRUE)
 })
 
 test_that("LaTeX tables use booktabs and escape underscores", {
@@ -31,7 +31,8 @@ test_that("LaTeX tables use booktabs and escape underscores", {
   expect_no_match(tab, "addlinespace", fixed = TRUE)
   expect_equal(propgrad:::latex_escape("a_b < 0.01 & 5% $x$"), "a\\_b $<$ 0.01 \\& 5\\% \\$x\\$")
   tab <- pg_table(table_small, format = "latex")
-  expect_match(tab, "$<$ 0.01", fixed = TRUE)
+  expect_match(tab, "$<$ 0.001", fixed = TRUE)
+  expect_match(tab, "adjusted p $\\leq$ 0.01", fixed = TRUE)
   expect_no_match(tab, " < ", fixed = TRUE)
 })
 
@@ -54,7 +55,7 @@ test_that("LaTeX tables compile with pdflatex", {
 
 test_that("subsetting tests keeps settings and the matching null columns", {
   kept <- property_test(pg_study, p_cat ~ strength | image + model + property,
-                        n_perm = 50, seed = 1, keep_null = TRUE)
+                        n_perm = 50, seed = 1, keep_null = TRUE, alpha = 0.5, p_adjust = "none")
   sub <- kept[kept$model == "unbiased", ]
   expect_s3_class(sub, "propgrad_tests")
   expect_identical(attr(sub, "settings"), attr(kept, "settings"))

@@ -168,15 +168,17 @@ test_that("explain: a brightness model depends on brightness, not on hue; a blin
   blind <- torch_model(script_model("def forward(self, x):\n    return torch.zeros(x.size(0), 1) + 0.5"),
                        device = "cpu")
   models <- list(luma = luma, blind = blind)
-  bright <- explain(img, intervention("brightness", seq(0.2, 1.2, length.out = 40)), models,
-                    type = "raw", n_perm = 999, seed = 1, device = "cpu")
+  expect_warning(bright <- explain(img, intervention("brightness", seq(0.2, 1.2, length.out = 40)),
+                                   models, type = "raw", n_perm = 999, seed = 1, device = "cpu"),
+                 class = "propgrad_warning_degenerate")
   expect_s3_class(bright, "propgrad_tests")
   expect_equal(bright$model, c("luma", "blind"))
   expect_lt(bright$p.value[1], 0.01)
   expect_gt(bright$estimate[1], 0.1)
   expect_equal(bright$p.value[2], 1)
-  hue <- explain(img, intervention("hue", seq(0, 350, by = 10)), models, type = "raw",
-                 n_perm = 999, seed = 1, device = "cpu")
+  expect_warning(hue <- explain(img, intervention("hue", seq(0, 350, by = 10)), models, type = "raw",
+                                n_perm = 999, seed = 1, device = "cpu"),
+                 class = "propgrad_warning_degenerate")
   expect_lt(hue$estimate[1], 1e-3 * bright$estimate[1])
   expect_equal(attr(hue, "settings")$period, 360)
   expect_equal(hue$p.value[2], 1)
@@ -196,7 +198,8 @@ test_that("explain runs several images and mixes torch models with R functions",
                  list(torch = luma, r = r_luma), type = "raw", n_perm = 499, seed = 3, device = "cpu")
   expect_equal(nrow(res), 4)
   expect_equal(res$estimate[res$model == "torch"], res$estimate[res$model == "r"], tolerance = 1e-5)
-  expect_s3_class(summary(res, seed = 1), "propgrad_summary")
+  expect_warning(s <- summary(res, seed = 1), class = "propgrad_warning_small_n")
+  expect_s3_class(s, "propgrad_summary")
 })
 
 test_that("torch editors are interventions", {
