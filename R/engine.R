@@ -136,7 +136,8 @@ warn_about_results <- function(res, series, settings, labels) {
   name <- function(i) if (is.null(labels)) "" else paste0(" (first: ", labels[which(i)[1]], ")")
   nonfinite <- !res$finite
   if (any(nonfinite)) {
-    pg_warn(c("{sum(nonfinite)} series ha{?s/ve} a non-finite statistic{name(nonfinite)}; {?its/their} p-value{?s are/ is} NA.",
+    n_bad <- sum(nonfinite)
+    pg_warn(c("{n_bad} series ha{?s/ve} a non-finite statistic{name(nonfinite)} and get{?s/} no p-value (NA).",
               i = "Very small or very large property steps overflow the gradient: rescale the property ({.code rescale = TRUE})."),
             "propgrad_warning_nonfinite")
   }
@@ -154,7 +155,8 @@ warn_about_results <- function(res, series, settings, labels) {
   }
   zero <- res$finite & res$p.value == 0
   if (any(zero, na.rm = TRUE)) {
-    pg_warn(c("{sum(zero, na.rm = TRUE)} p-value{?s are/ is} 0: with {.code p_method = \"zollstock\"}, p = b/K is 0 when no shuffle is as extreme, which is not a valid p-value.",
+    n_zero <- sum(zero, na.rm = TRUE)
+    pg_warn(c("{n_zero} p-value{?s} {?is/are} 0: with {.code p_method = \"zollstock\"}, p = b/K is 0 when no shuffle is as extreme, which is not a valid p-value.",
               i = "Use {.code p_method = \"plus_one\"}: (b + 1)/(K + 1) is never 0."),
             "propgrad_warning_zero_p")
   }
