@@ -160,9 +160,12 @@ warn_about_results <- function(res, series, settings, labels) {
               i = "Use {.code p_method = \"plus_one\"}: (b + 1)/(K + 1) is never 0."),
             "propgrad_warning_zero_p")
   }
-  against <- settings$statistic == "grad" && settings$alternative == "greater" &
-    res$finite & !is.na(res$z) & res$z < -3
-  if (any(against)) {
+  # Far in the lower tail: beyond what chance gives a study of null series
+  # (z < -4 anywhere, or z < -3 in more than 1% of the series).
+  looks_greater <- settings$statistic == "grad" && settings$alternative == "greater"
+  low <- res$finite & !is.na(res$z)
+  against <- looks_greater & low & res$z < -3
+  if (any(against) && (any(low & res$z < -4) || mean(against) > 0.01)) {
     pg_warn(c("{sum(against)} series ha{?s/ve} an EPGM far below the null (z < -3), where {.code alternative = \"greater\"} cannot find it.",
               i = "A smooth or step-like dependence makes the EPGM smaller than the shuffles': use {.val two.sided} or {.val less}."),
             "propgrad_warning_direction")

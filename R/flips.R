@@ -153,8 +153,8 @@ warn_repeated <- function(data, groups, by) {
     any(vapply(groups, function(i) anyDuplicated(data[[col]][i]) > 0, logical(1)))
   }, candidates)
   if (length(repeated)) {
-    pg_warn(c("Rows share values of {.val {repeated}} within a group: they look like repeated measures, but the test treats every row as independent.",
-              i = "Give {.code block = \"{repeated[1]}\"} to permute only within each {repeated[1]}."),
+    pg_warn(c("Rows share values of {.or {.val {repeated}}} within a group: they look like repeated measures, but the test treats every row as independent.",
+              i = "Name the unit measured repeatedly (e.g. the image) in {.arg block} to permute only within it."),
             "propgrad_warning_repeated")
   }
 }

@@ -1,0 +1,16 @@
+## Compact tables from the saved results
+options(width = 200)
+p1 <- rbind(readRDS("part1_results.rds"), readRDS("part1_extra_results.rds"))
+p1$cell <- paste0(p1$scen, ifelse(is.na(p1$sigma), "", paste0(" s=", p1$sigma)), " n=", p1$n)
+p1 <- p1[order(p1$scen, p1$sigma, p1$n), ]
+cov <- reshape(p1[, c("cell", "method", "cover")], idvar = "cell", timevar = "method", direction = "wide")
+wid <- reshape(p1[, c("cell", "method", "relwidth")], idvar = "cell", timevar = "method", direction = "wide")
+mc <- unique(p1[, c("cell", "mc99", "nsim")])
+tab <- cbind(cov, wid[, -1], mc[, -1]); names(tab) <- sub("cover.", "cov_", sub("relwidth.", "w_", names(tab)))
+cat("PART 1 coverage (cov_) and median width / median t width (w_)\n"); print(tab, digits = 3, row.names = FALSE)
+p2 <- rbind(readRDS("part2_results.rds"), readRDS("part2_power_neg_results.rds"))
+cat("\nPART 2 size / power (+0.5 sd) / power_neg (-0.5 sd)\n")
+print(p2[order(p2$what, p2$scen, p2$n), ], digits = 3, row.names = FALSE)
+ci <- readRDS("part2_ci_results.rds")
+cat("\nPART 2 CI coverage for the mean difference\n")
+print(reshape(ci[, c("scen", "n", "method", "cover")], idvar = c("scen", "n"), timevar = "method", direction = "wide"), digits = 3, row.names = FALSE)
