@@ -100,7 +100,7 @@ auto_n_perm <- function(m, alpha, p_adjust) {
 #' @export
 #' @examples
 #' adaptive_control(epsilon = 0.01)
-adaptive_control <- function(epsilon = 1e-3, max_n_perm = 1e6, max_total = Inf, first_batch = 10,
+adaptive_control <- function(epsilon = 1e-3, max_n_perm = 1e7, max_total = Inf, first_batch = 10,
                              growth = 1.25, max_batch = 1e5, spending = 1e4) {
   call <- rlang::current_env()
   check_probability(epsilon, "epsilon", call)

@@ -24,7 +24,7 @@ struct AdaptiveOptions {
   Procedure procedure = Procedure::Holm;
   double alpha = 0.01;
   double epsilon = 1e-3;           // bound on P(any decision differs)
-  int64_t max_per_series = 1000000;
+  int64_t max_per_series = 10000000;
   double max_total = 0.0;          // > 0: stop before drawing past this many shuffles
   int64_t first_batch = 10;        // grown by `growth` before every batch
   double growth = 1.25;

@@ -37,6 +37,8 @@ Interval t_interval(const std::vector<double>& x, double level) {
   Interval out;
   const std::size_t n = x.size();
   if (n < 2) return out;
+  for (double v : x)
+    if (!std::isfinite(v)) return out;
   double mean, sd;
   mean_sd(x.data(), n, mean, sd);
   const boost::math::students_t dist(static_cast<double>(n - 1));
@@ -52,6 +54,8 @@ BootstrapT studentized_bootstrap(const std::vector<double>& x, int64_t n_boot, d
   BootstrapT out;
   const std::size_t n = x.size();
   if (n < 2 || n_boot < 1) return out;
+  for (double v : x)
+    if (!std::isfinite(v)) return out;  // no interval from values that are not numbers
   double mean, sd;
   mean_sd(x.data(), n, mean, sd);
   const double se = sd / std::sqrt(static_cast<double>(n));

@@ -11,6 +11,12 @@ namespace propgrad {
 
 namespace {
 
+bool all_finite(const std::vector<double>& v) {
+  for (double x : v)
+    if (!std::isfinite(x)) return false;
+  return true;
+}
+
 uint64_t data_key(const std::vector<double>& a, const std::vector<double>& b) {
   std::vector<double> both(a);
   both.insert(both.end(), b.begin(), b.end());
@@ -48,13 +54,15 @@ ResamplingResult sign_flip_test(const std::vector<double>& d, int64_t n_perm, ui
                                 double tolerance, double level) {
   ResamplingResult out;
   const std::size_t n = d.size();
-  if (n < 2 || n_perm < 1) return out;
+  // R refuses non-finite differences; here they give no result rather than a p.
+  if (n < 2 || n_perm < 1 || !all_finite(d)) return out;
   double sum = 0.0, q = 0.0;
   for (double v : d) {
     sum += v;
     q += v * v;
   }
   out.estimate = sum / static_cast<double>(n);
+  if (!std::isfinite(out.estimate)) return out;  // sums beyond double range
   out.statistic = studentized(sum, q, n);
   // Patterns are counted on the mean, which orders them as the studentized
   // mean does and stays finite when every |d_i| is the same.
@@ -102,7 +110,11 @@ ResamplingResult rank_correlation_test(const std::vector<double>& x, const std::
                                        uint64_t seed, double tolerance, double level) {
   ResamplingResult out;
   const std::size_t n = x.size();
-  if (n < 3 || y.size() != n || block.size() != n || n_perm < 1) return out;
+  if (n < 3 || y.size() != n || block.size() != n || n_perm < 1 || !all_finite(x) || !all_finite(y)) {
+    return out;
+  }
+  for (int b : block)
+    if (b < 0) return out;
   const std::vector<double> rx = average_ranks(x), ry = average_ranks(y);
   const double mean = (static_cast<double>(n) + 1.0) / 2.0;
   double sxx = 0.0, syy = 0.0;

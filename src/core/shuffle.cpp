@@ -11,11 +11,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <numeric>
 #include <stdexcept>
-#include <thread>
 #include <utility>
 
 #ifdef _OPENMP
@@ -280,6 +281,9 @@ void parallel_for_polled(long count, int nthreads, StopSignal& stop,
   if (nthreads > 1 && count > 1) {
     std::atomic<long> next{0};
     std::atomic<long> running{0};
+    std::mutex mutex;
+    std::condition_variable idle;
+    auto finished = [&]() { return running.load() == 0 && next.load() >= count; };
 #pragma omp parallel num_threads(nthreads)
     {
       const bool is_master = omp_get_thread_num() == 0;
@@ -292,14 +296,23 @@ void parallel_for_polled(long count, int nthreads, StopSignal& stop,
           break;
         }
         body(i, is_master);
-        running.fetch_sub(1);
+        if (running.fetch_sub(1) == 1 && next.load() >= count) {
+          std::lock_guard<std::mutex> lock(mutex);
+          idle.notify_all();
+        }
       }
       // The master has no series left but keeps answering interrupts for
-      // the workers, which see the flag within kPollEvery shuffles.
+      // the workers (which see the flag within kPollEvery shuffles) every
+      // 5 ms, and wakes as soon as the last one finishes.
       if (is_master) {
-        while (running.load() > 0 || next.load() < count) {
-          if (stop.check(true)) break;
-          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        std::unique_lock<std::mutex> lock(mutex);
+        while (!finished()) {
+          idle.wait_for(lock, std::chrono::milliseconds(5), finished);
+          if (finished()) break;
+          lock.unlock();
+          const bool stopped = stop.check(true);
+          lock.lock();
+          if (stopped) break;
         }
       }
     }

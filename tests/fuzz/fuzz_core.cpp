@@ -1,11 +1,12 @@
 // libFuzzer target over propgrad's C++ core (src/core, no R): gradient
-// stencils, the three statistics and the shuffle engine, with arbitrary
+// stencils, the three statistics, the shuffle engine, Westfall-Young, the
+// adaptive mode and the study-level intervals and tests, with arbitrary
 // lengths, values (NaN, Inf, ties, unsorted), periods, smoothing windows,
 // tolerances and test settings. Input the R layer refuses may throw
 // std::invalid_argument (or come back as a series error); anything else --
-// another exception, a sanitizer report, a p-value outside [0, 1], results
-// that depend on series order -- is a finding. Build and run with
-// tools/fuzz.sh.
+// another exception, a sanitizer report, a p-value outside [0, 1], a p for a
+// non-finite statistic, an interval with low > high, results that depend on
+// series order -- is a finding. Build and run with tools/fuzz.sh.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <algorithm>
@@ -17,7 +18,11 @@
 #include <stdexcept>
 #include <vector>
 
+#include "adaptive.h"
 #include "gradient.h"
+#include "intervals.h"
+#include "joint.h"
+#include "resampling.h"
 #include "rng.h"
 #include "shuffle.h"
 #include "statistics.h"
@@ -147,7 +152,9 @@ void fuzz_shuffle(FuzzedDataProvider& in) {
     series[i].t = in.ConsumeBool() ? ts[i].data() : nullptr;
     series[i].n = n;
     series[i].d = d;
-    series[i].key = propgrad::stream_key("series " + std::to_string(in.ConsumeIntegralInRange(0, 3)));
+    series[i].key = in.ConsumeBool()
+                        ? propgrad::series_stream_key(series[i].y, n, d, series[i].t)
+                        : propgrad::stream_key("series " + std::to_string(in.ConsumeIntegralInRange(0, 3)));
   }
   const std::size_t null_length = opt.n_perm > 0 ? static_cast<std::size_t>(opt.n_perm) : 0;
   std::vector<double> nulls(keep_null ? n_series * null_length : 0);
@@ -157,7 +164,12 @@ void fuzz_shuffle(FuzzedDataProvider& in) {
   if (res.size() != n_series) finding("one result per series");
   for (const auto& r : res) {
     if (!r.error.empty()) continue;
+    if (!r.finite) {
+      if (!std::isnan(r.p_value)) finding("a p-value for a non-finite statistic");
+      continue;
+    }
     if (!(r.p_value >= 0.0 && r.p_value <= 1.0)) finding("p-value outside [0, 1]");
+    if (r.p_low > r.p_high) finding("Monte Carlo interval with low > high");
     if (r.n_used < 1 || r.exceedances < 0 || r.exceedances > r.n_used + 1) {
       finding("impossible permutation counts");
     }
@@ -175,16 +187,71 @@ void fuzz_shuffle(FuzzedDataProvider& in) {
       finding("results depend on series order or thread count");
     }
   }
+  // Westfall-Young over series of one length, and the adaptive mode.
+  std::vector<propgrad::SeriesData> same;
+  for (const auto& sd : series)
+    if (sd.n == series[0].n && sd.y != nullptr) same.push_back(sd);
+  if (!same.empty() && opt.n_perm > 0 && opt.n_perm <= 300) {
+    try {
+      const auto wy = propgrad::westfall_young(same, opt, 2, stop);
+      for (double p : wy.adjusted)
+        if (!std::isnan(p) && !(p > 0.0 && p <= 1.0)) finding("adjusted p outside (0, 1]");
+    } catch (const std::invalid_argument&) {
+    }
+  }
+  if (opt.p_method == propgrad::PMethod::PlusOne && !series.empty()) {
+    propgrad::AdaptiveOptions aopt;
+    aopt.procedure = static_cast<propgrad::Procedure>(in.ConsumeIntegralInRange(0, 5));
+    aopt.alpha = in.ConsumeFloatingPointInRange(1e-4, 0.5);
+    aopt.max_per_series = in.ConsumeIntegralInRange<int64_t>(1, 2000);
+    aopt.max_total = in.ConsumeBool() ? 0.0 : in.ConsumeFloatingPointInRange(1.0, 5000.0);
+    const auto run = propgrad::adaptive_many(series, opt, aopt, 2, stop);
+    for (std::size_t i = 0; i < series.size(); ++i) {
+      const auto& r = run.results[i];
+      if (!r.error.empty() || !r.finite || r.n_used == 0) continue;
+      if (r.p_low > r.p_high) finding("adaptive bounds with low > high");
+      if (r.n_used > aopt.max_per_series && !r.exact) finding("adaptive series beyond its cap");
+    }
+  }
+}
+
+void fuzz_study(FuzzedDataProvider& in) {
+  const std::size_t n = in.ConsumeIntegralInRange<std::size_t>(0, 40);
+  const std::vector<double> d = fuzz_values(in, n, false);
+  const double level = in.ConsumeFloatingPointInRange(0.5, 0.999);
+  const auto boot = propgrad::studentized_bootstrap(d, in.ConsumeIntegralInRange<int64_t>(1, 300),
+                                                    level, in.ConsumeIntegral<uint64_t>(), 1e-9);
+  if (boot.equal.low > boot.equal.high || boot.symmetric.low > boot.symmetric.high) {
+    finding("bootstrap interval with low > high");
+  }
+  if (!std::isnan(boot.p_value) && !(boot.p_value > 0.0 && boot.p_value <= 1.0)) {
+    finding("bootstrap-t p outside (0, 1]");
+  }
+  const auto flip = propgrad::sign_flip_test(d, in.ConsumeIntegralInRange<int64_t>(1, 5000),
+                                             in.ConsumeIntegral<uint64_t>(), 1e-9, 0.99);
+  if (!std::isnan(flip.p_value) && !(flip.p_value > 0.0 && flip.p_value <= 1.0)) {
+    finding("sign-flip p outside (0, 1]");
+  }
+  const std::vector<double> x = fuzz_values(in, n, false);
+  std::vector<int> block(n);
+  const int n_blocks = in.ConsumeIntegralInRange(1, 5);
+  for (auto& b : block) b = in.ConsumeIntegralInRange(0, n_blocks - 1);
+  const auto rho = propgrad::rank_correlation_test(x, d, block, in.ConsumeIntegralInRange<int64_t>(1, 300),
+                                                   in.ConsumeIntegral<uint64_t>(), 1e-9, 0.99);
+  if (!std::isnan(rho.p_value) && !(rho.p_value > 0.0 && rho.p_value <= 1.0)) {
+    finding("rank correlation p outside (0, 1]");
+  }
 }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
-  switch (in.ConsumeIntegralInRange(0, 2)) {
+  switch (in.ConsumeIntegralInRange(0, 3)) {
     case 0: fuzz_gradient(in); break;
     case 1: fuzz_statistic(in); break;
-    default: fuzz_shuffle(in); break;
+    case 2: fuzz_shuffle(in); break;
+    default: fuzz_study(in); break;
   }
   return 0;
 }
