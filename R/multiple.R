@@ -80,9 +80,13 @@ auto_n_perm <- function(m, alpha, p_adjust) {
 #' batches that grow by `growth`. The error `epsilon` is spent over series
 #' and batches (a share \eqn{n/(n + r)} after n shuffles, r = `spending`), so
 #' with probability at least `1 - epsilon` every settled decision equals the
-#' decision `p_adjust` makes on the exact permutation p-values. Series still
-#' open when `max_n_perm` (per series) or `max_total` (all series) is spent
-#' are reported as `"undecided"`.
+#' decision `p_adjust` makes on the exact permutation p-values. A two-sided
+#' series without a closed-form centre (uneven steps, smoothing, `"mi"`) is
+#' centred on an independent pilot of shuffles; half of its error share then
+#' guards the pilot centre (its bounds cover the counts at both ends of the
+#' centre's margin), so the guarantee still refers to the exact permutation
+#' p. Series still open when `max_n_perm` (per series) or `max_total` (all
+#' series) is spent are reported as `"undecided"`.
 #'
 #' @param epsilon Bound on the probability that any decision differs from
 #'   the decision on the exact permutation p-values.

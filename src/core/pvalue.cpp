@@ -4,6 +4,7 @@
 #include "pvalue.h"
 
 #include <algorithm>
+#include <boost/math/distributions/normal.hpp>
 #include <boost/math/special_functions/beta.hpp>
 #include <numeric>
 #include <stdexcept>
@@ -49,6 +50,29 @@ PValue monte_carlo_p(PKind kind, int64_t b, int64_t n, double level) {
   } else {
     clopper_pearson(b, n, level, out.low, out.high);
   }
+  return out;
+}
+
+double centre_margin(double sd, int64_t m, double level) {
+  if (!(sd > 0) || m < 1) return 0.0;
+  const double z = boost::math::quantile(boost::math::normal(), 1.0 - (1.0 - level) / 4.0);
+  return z * sd / std::sqrt(static_cast<double>(m));
+}
+
+PValue centred_monte_carlo_p(PKind kind, int64_t b, int64_t b_minus, int64_t b_plus, int64_t n,
+                             bool reaches_one, double level) {
+  PValue out = monte_carlo_p(kind, b, n, level);
+  if (std::isnan(out.p)) return out;
+  const double half = 1.0 - (1.0 - level) / 2.0;
+  out.low = 1.0;
+  out.high = 0.0;
+  for (int64_t count : {b_minus, b, b_plus}) {
+    double lo, hi;
+    clopper_pearson(count, n, half, lo, hi);
+    out.low = std::min(out.low, lo);
+    out.high = std::max(out.high, hi);
+  }
+  if (reaches_one) out.high = 1.0;
   return out;
 }
 

@@ -69,6 +69,19 @@ struct PValue {
 
 PValue monte_carlo_p(PKind kind, int64_t b, int64_t n, double level);
 
+// A two-sided p whose centre c^ was estimated (the mean of all K + 1
+// statistics, or of a pilot): the counted shuffles are not binomial around
+// the p of the exact centre, so its Monte Carlo interval must also cover the
+// centre's error. centre_margin() is delta = z sd / sqrt(m), which brackets
+// the exact permutation mean with probability 1 - (1 - level)/2;
+// centred_monte_carlo_p() takes the counts b_minus and b_plus at c^ -/+
+// delta and returns the union of the three Clopper-Pearson intervals (each
+// at 1 - (1 - level)/2), reaching 1 when T0 lies inside the bracket (where
+// the p of a centre equal to T0 is 1). The p itself is monte_carlo_p(kind, b, n).
+double centre_margin(double sd, int64_t m, double level);
+PValue centred_monte_carlo_p(PKind kind, int64_t b, int64_t b_minus, int64_t b_plus, int64_t n,
+                             bool reaches_one, double level);
+
 // Clopper-Pearson interval for a binomial proportion (b successes in n).
 void clopper_pearson(int64_t b, int64_t n, double level, double& low, double& high);
 

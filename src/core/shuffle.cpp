@@ -99,12 +99,20 @@ bool run_sequential(const SeriesRun& run, ShuffleResult& res, RunningMoments& mo
     return false;
   }
   const int64_t h = opt.sequential;
-  int64_t b = 0;
+  int64_t b = 0, b_minus = 0, b_plus = 0;
+  const bool estimated = res.centre_kind == CentreKind::Pilot;
+  const double delta = estimated ? centre_margin(res.centre_sd, res.n_pilot, opt.conf_level) : 0.0;
+  const ExtremeRule below = extreme_rule(opt.alternative, res.statistic, res.centre - delta, opt.tolerance);
+  const ExtremeRule above = extreme_rule(opt.alternative, res.statistic, res.centre + delta, opt.tolerance);
   std::size_t idx = 0;
   const bool finished = run.generate(false, opt.n_perm, run.series.key, [&](double tk) {
     moments.add(tk);
     if (run.null_out) run.null_out[idx++] = tk;
     b += rule(tk);
+    if (estimated) {
+      b_minus += below(tk);
+      b_plus += above(tk);
+    }
     return b < h;
   });
   if (!finished) return false;
@@ -112,8 +120,12 @@ bool run_sequential(const SeriesRun& run, ShuffleResult& res, RunningMoments& mo
   res.n_used = moments.count;
   res.exceedances = b;
   res.stopped_early = b >= h;
-  const PValue p = res.stopped_early ? monte_carlo_p(PKind::Stopped, h, res.n_used, opt.conf_level)
-                                     : monte_carlo_p(PKind::PlusOne, b, opt.n_perm, opt.conf_level);
+  const PKind kind = res.stopped_early ? PKind::Stopped : PKind::PlusOne;
+  const int64_t n = res.stopped_early ? res.n_used : opt.n_perm;
+  const PValue p = estimated ? centred_monte_carlo_p(kind, b, b_minus, b_plus, n,
+                                                     std::abs(res.statistic - res.centre) <= delta,
+                                                     opt.conf_level)
+                             : monte_carlo_p(kind, b, n, opt.conf_level);
   res.p_value = p.p;
   res.p_low = p.low;
   res.p_high = p.high;
@@ -150,6 +162,9 @@ bool run_fixed(const SeriesRun& run, int64_t total, ShuffleResult& res, RunningM
   });
   if (!finished) return false;
   fill_null(run.null_out, static_cast<std::size_t>(total), static_cast<std::size_t>(opt.n_perm));
+  int64_t b_minus = 0, b_plus = 0;
+  bool estimated = false;  // the centre carries Monte Carlo error of its own
+  double delta = 0.0;
   if (late_centre) {
     if (zollstock) {
       res.centre_kind = CentreKind::Shuffles;
@@ -161,12 +176,23 @@ bool run_fixed(const SeriesRun& run, int64_t total, ShuffleResult& res, RunningM
       res.centre = res.exact ? sum / static_cast<double>(total)
                              : (res.statistic + sum) / static_cast<double>(total + 1);
       rule = extreme_rule(opt.alternative, res.statistic, res.centre, opt.tolerance);
+      estimated = !res.exact;
+      delta = centre_margin(moments.sd(), total + 1, opt.conf_level);
     }
+    const ExtremeRule below = extreme_rule(opt.alternative, res.statistic, res.centre - delta, opt.tolerance);
+    const ExtremeRule above = extreme_rule(opt.alternative, res.statistic, res.centre + delta, opt.tolerance);
+    auto count = [&](double tk) {
+      b += rule(tk);
+      if (estimated) {
+        b_minus += below(tk);
+        b_plus += above(tk);
+      }
+    };
     if (buffer) {
-      for (double tk : values) b += rule(tk);
+      for (double tk : values) count(tk);
     } else {
       finished = run.generate(res.exact, total, run.series.key, [&](double tk) {
-        b += rule(tk);
+        count(tk);
         return true;
       });
       if (!finished) return false;
@@ -175,7 +201,10 @@ bool run_fixed(const SeriesRun& run, int64_t total, ShuffleResult& res, RunningM
   res.n_used = total;
   res.exceedances = b;
   const PKind kind = res.exact ? PKind::Exact : (zollstock ? PKind::Ratio : PKind::PlusOne);
-  const PValue p = monte_carlo_p(kind, b, total, opt.conf_level);
+  const PValue p = estimated ? centred_monte_carlo_p(kind, b, b_minus, b_plus, total,
+                                                     std::abs(res.statistic - res.centre) <= delta,
+                                                     opt.conf_level)
+                             : monte_carlo_p(kind, b, total, opt.conf_level);
   res.p_value = p.p;
   res.p_low = p.low;
   res.p_high = p.high;
@@ -200,6 +229,7 @@ bool open_ended_rule(const SeriesData& s, const SeriesStatistic& stat, const Shu
     res.centre_kind = CentreKind::Pilot;
     res.n_pilot = m;
     res.centre = pilot.mean;
+    res.centre_sd = pilot.sd();
   }
   rule = extreme_rule(opt.alternative, res.statistic, res.centre, opt.tolerance);
   return true;

@@ -54,6 +54,7 @@ struct ShuffleResult {
   double z = 0.0;          // (T0 - null_mean) / null_sd
   double centre = 0.0;     // centre of a two-sided test
   CentreKind centre_kind = CentreKind::None;
+  double centre_sd = 0.0;  // sd of the pilot's statistics (its centre's error, pvalue.h)
   double p_value = NAN;
   double p_low = NAN;      // Monte Carlo interval of p (PValue in pvalue.h)
   double p_high = NAN;

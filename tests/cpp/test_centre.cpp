@@ -137,6 +137,36 @@ TEST(TwoSidedCentre, SmallKStaysInsideItsBand) {
   EXPECT_LE(rate, 0.0540);
 }
 
+// Uneven steps: the centre is estimated, so the interval of p is at least
+// the Clopper-Pearson interval of the count (wider, to cover the centre's
+// error); evenly spaced steps keep the plain interval.
+TEST(TwoSidedCentre, EstimatedCentreWidensTheInterval) {
+  propgrad::Xoshiro256pp r(8, 1);
+  std::vector<double> t(30), y(30);
+  double acc = 0;
+  for (auto& v : t) v = acc += 0.5 + uniform(r);
+  for (std::size_t i = 0; i < 30; ++i) y[i] = uniform(r) + 0.02 * i;
+  SeriesData s{y.data(), t.data(), 30, 1, 3};
+  ShuffleOptions opt;
+  opt.n_perm = 999;
+  StopSignal stop;
+  const ShuffleResult res = propgrad::shuffle_series(s, opt, nullptr, stop, true);
+  ASSERT_EQ(res.centre_kind, CentreKind::AllStatistics);
+  double lo, hi;
+  propgrad::clopper_pearson(res.exceedances, 999, 0.99, lo, hi);
+  EXPECT_LE(res.p_low, lo);
+  EXPECT_GE(res.p_high, hi);
+  EXPECT_LT(res.p_high - res.p_low, 1.0);
+  std::vector<double> even(30);
+  for (std::size_t i = 0; i < 30; ++i) even[i] = static_cast<double>(i);
+  SeriesData e{y.data(), even.data(), 30, 1, 3};
+  const ShuffleResult plain = propgrad::shuffle_series(e, opt, nullptr, stop, true);
+  ASSERT_EQ(plain.centre_kind, CentreKind::Exact);
+  propgrad::clopper_pearson(plain.exceedances, 999, 0.99, lo, hi);
+  EXPECT_EQ(plain.p_low, lo);
+  EXPECT_EQ(plain.p_high, hi);
+}
+
 TEST(StreamKey, FollowsTheData) {
   std::vector<double> y = {0.1, 0.5, -0.2, 0.0}, t = {1, 2, 3, 4};
   const auto key = propgrad::series_stream_key(y.data(), 4, 1, t.data());

@@ -150,3 +150,19 @@ TEST(Procedures, FloorFactors) {
   EXPECT_EQ(propgrad::procedure_floor_factor(Procedure::BH, 48), 48.0);
   EXPECT_NEAR(propgrad::procedure_floor_factor(Procedure::BY, 3), 3 * (1 + 0.5 + 1.0 / 3), 1e-12);
 }
+
+// An estimated centre widens the Monte Carlo interval to the union of the
+// intervals of the counts at the bracket's ends, each at the split level.
+TEST(MonteCarloP, EstimatedCentreUnionsTheBracket) {
+  const auto p = propgrad::centred_monte_carlo_p(PKind::PlusOne, 50, 40, 62, 999, false, 0.99);
+  EXPECT_DOUBLE_EQ(p.p, 51.0 / 1000);
+  double lo, hi;
+  propgrad::clopper_pearson(40, 999, 0.995, lo, hi);
+  EXPECT_EQ(p.low, lo);
+  propgrad::clopper_pearson(62, 999, 0.995, lo, hi);
+  EXPECT_EQ(p.high, hi);
+  EXPECT_EQ(propgrad::centred_monte_carlo_p(PKind::PlusOne, 50, 40, 62, 999, true, 0.99).high, 1.0);
+  // delta = z_{1 - 0.01/4} sd / sqrt(m)
+  EXPECT_NEAR(propgrad::centre_margin(2.0, 400, 0.99), 2.807034 * 2.0 / 20.0, 1e-6);
+  EXPECT_EQ(propgrad::centre_margin(0.0, 400, 0.99), 0.0);
+}
