@@ -19,7 +19,7 @@
 #' @export
 #' @examples
 #' \donttest{
-#' run_example_study(file.path(tempdir(), "propgrad-demo"), n_perm = 1000)
+#' run_example_study(file.path(tempdir(), "propgrad-demo"), n_perm = 9999)
 #' }
 run_example_study <- function(out_dir = "propgrad-demo", n_perm = 10000, seed = 2026,
                               nthreads = NULL) {

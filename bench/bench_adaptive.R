@@ -14,7 +14,7 @@
 #   - propgrad: property_test(n_perm = "adaptive", epsilon = 0.01) at 1 and 2
 #     threads (the script checks that both give identical results), and once
 #     more at 1 thread with the per-series cap max_n_perm lifted from its
-#     default 1e6 to 1e8, since mmctest has no such cap and a series whose
+#     default 1e7 to 1e8, since mmctest has no such cap and a series whose
 #     p-value lies very close to its BH critical value can need more;
 #   - the oracle: property_test(n_perm = 2e5 - 1) at 2 threads, significant
 #     where adj.p.value <= 0.05;
@@ -159,14 +159,14 @@ run_seed <- function(s) {
   df <- study$df
   pt_seed <- 100L + s  # the oracle uses its own seed, so it shares no shuffles with propgrad
 
-  adaptive <- function(nthreads, max_n_perm = 1e6, seed = pt_seed) elapsed(suppressMessages(suppressWarnings(
+  adaptive <- function(nthreads, max_n_perm = adaptive_control()$max_n_perm, seed = pt_seed) elapsed(suppressMessages(suppressWarnings(
     property_test(df, y ~ t | series, n_perm = "adaptive", p_adjust = "BH", alpha = ALPHA,
                   adaptive = adaptive_control(epsilon = EPSILON, max_n_perm = max_n_perm),
                   seed = seed, nthreads = nthreads))))
   pg1 <- adaptive(1)
   pg2 <- adaptive(2)
-  # mmctest has no cap per series; propgrad's default (max_n_perm = 1e6)
-  # leaves a series undecided there. Lifted to the limit, like for like:
+  # mmctest has no cap per series; propgrad's default (max_n_perm = 1e7)
+  # could leave a series undecided. Lifted to the limit, like for like:
   pgu <- adaptive(1, max_n_perm = MAX_N_PERM_UNCAPPED)
   same_threads <- identical(as.character(pg1$value$decision), as.character(pg2$value$decision)) &&
     identical(pg1$value$n_perm_used, pg2$value$n_perm_used) &&

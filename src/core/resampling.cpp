@@ -78,10 +78,6 @@ ResamplingResult sign_flip_test(const std::vector<double>& d, int64_t n_perm, ui
       for (std::size_t i = 0; i < n; ++i) s += ((mask >> i) & 1) ? -d[i] : d[i];
       b += rule(s / nd);
     }
-    const PValue p = monte_carlo_p(PKind::Exact, b, total, level);
-    out.p_value = p.p;
-    out.p_low = p.low;
-    out.p_high = p.high;
     out.n_used = total;
   } else {
     Xoshiro256pp rng(seed, data_key(d, {}));
@@ -93,12 +89,12 @@ ResamplingResult sign_flip_test(const std::vector<double>& d, int64_t n_perm, ui
       }
       b += rule(s / nd);
     }
-    const PValue p = monte_carlo_p(PKind::PlusOne, b, n_perm, level);
-    out.p_value = p.p;
-    out.p_low = p.low;
-    out.p_high = p.high;
     out.n_used = n_perm;
   }
+  const PValue p = monte_carlo_p(out.exact ? PKind::Exact : PKind::PlusOne, b, out.n_used, level);
+  out.p_value = p.p;
+  out.p_low = p.low;
+  out.p_high = p.high;
   // The observed pattern and its mirror image are always as extreme.
   out.p_floor = n < 62 ? std::ldexp(1.0, 1 - static_cast<int>(n)) : 0.0;
   if (!out.exact) out.p_floor = std::max(out.p_floor, 1.0 / (static_cast<double>(n_perm) + 1.0));

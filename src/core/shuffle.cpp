@@ -90,6 +90,18 @@ ExtremeRule zollstock_rule(StatisticKind kind, double t0, double shuffle_mean) {
   return ExtremeRule{};
 }
 
+// The p-value and Monte Carlo interval of a series from its counts
+// (pvalue.h); b_minus and b_plus count only when the centre is estimated.
+void set_p_value(ShuffleResult& res, PKind kind, int64_t b, int64_t b_minus, int64_t b_plus,
+                 int64_t n, bool estimated, double delta, double level) {
+  const PValue p = estimated ? centred_monte_carlo_p(kind, b, b_minus, b_plus, n,
+                                                     std::abs(res.statistic - res.centre) <= delta, level)
+                             : monte_carlo_p(kind, b, n, level);
+  res.p_value = p.p;
+  res.p_low = p.low;
+  res.p_high = p.high;
+}
+
 // Besag-Clifford: stop once h shuffles are as extreme as T_0, with the rule
 // of open_ended_rule().
 bool run_sequential(const SeriesRun& run, ShuffleResult& res, RunningMoments& moments) {
@@ -120,15 +132,8 @@ bool run_sequential(const SeriesRun& run, ShuffleResult& res, RunningMoments& mo
   res.n_used = moments.count;
   res.exceedances = b;
   res.stopped_early = b >= h;
-  const PKind kind = res.stopped_early ? PKind::Stopped : PKind::PlusOne;
-  const int64_t n = res.stopped_early ? res.n_used : opt.n_perm;
-  const PValue p = estimated ? centred_monte_carlo_p(kind, b, b_minus, b_plus, n,
-                                                     std::abs(res.statistic - res.centre) <= delta,
-                                                     opt.conf_level)
-                             : monte_carlo_p(kind, b, n, opt.conf_level);
-  res.p_value = p.p;
-  res.p_low = p.low;
-  res.p_high = p.high;
+  set_p_value(res, res.stopped_early ? PKind::Stopped : PKind::PlusOne, b, b_minus, b_plus,
+              res.stopped_early ? res.n_used : opt.n_perm, estimated, delta, opt.conf_level);
   return true;
 }
 
@@ -200,14 +205,8 @@ bool run_fixed(const SeriesRun& run, int64_t total, ShuffleResult& res, RunningM
   }
   res.n_used = total;
   res.exceedances = b;
-  const PKind kind = res.exact ? PKind::Exact : (zollstock ? PKind::Ratio : PKind::PlusOne);
-  const PValue p = estimated ? centred_monte_carlo_p(kind, b, b_minus, b_plus, total,
-                                                     std::abs(res.statistic - res.centre) <= delta,
-                                                     opt.conf_level)
-                             : monte_carlo_p(kind, b, total, opt.conf_level);
-  res.p_value = p.p;
-  res.p_low = p.low;
-  res.p_high = p.high;
+  set_p_value(res, res.exact ? PKind::Exact : (zollstock ? PKind::Ratio : PKind::PlusOne), b, b_minus,
+              b_plus, total, estimated, delta, opt.conf_level);
   return true;
 }
 

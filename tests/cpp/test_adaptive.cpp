@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "adaptive.h"
+#include "helpers.h"
 #include "rng.h"
 
 using propgrad::AdaptiveOptions;
@@ -22,7 +23,7 @@ using propgrad::StopSignal;
 
 namespace {
 
-double uniform(propgrad::Xoshiro256pp& r) { return (r.next() >> 11) * 0x1.0p-53; }
+using test_helpers::uniform;
 
 struct Study {
   std::vector<std::vector<double>> ys;

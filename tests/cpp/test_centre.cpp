@@ -11,6 +11,7 @@
 #include <numeric>
 #include <vector>
 
+#include "helpers.h"
 #include "rng.h"
 #include "shuffle.h"
 
@@ -26,7 +27,7 @@ using propgrad::StopSignal;
 
 namespace {
 
-double uniform(propgrad::Xoshiro256pp& r) { return (r.next() >> 11) * 0x1.0p-53; }
+using test_helpers::uniform;
 
 // Mean of the statistic over all n! orderings of the rows of y.
 double brute_mean(const SeriesStatistic& stat, const std::vector<double>& y, std::size_t n,

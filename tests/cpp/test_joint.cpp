@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "joint.h"
+#include "helpers.h"
 #include "rng.h"
 
 using propgrad::Alternative;
@@ -20,7 +21,7 @@ using propgrad::StopSignal;
 
 namespace {
 
-double uniform(propgrad::Xoshiro256pp& r) { return (r.next() >> 11) * 0x1.0p-53; }
+using test_helpers::uniform;
 
 struct Study {
   std::vector<std::vector<double>> ys;

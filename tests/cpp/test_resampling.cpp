@@ -13,15 +13,13 @@
 
 #include "intervals.h"
 #include "resampling.h"
+#include "helpers.h"
 #include "rng.h"
 
 namespace {
 
-double uniform(propgrad::Xoshiro256pp& r) { return (r.next() >> 11) * 0x1.0p-53; }
-double normal(propgrad::Xoshiro256pp& r) {
-  const double u1 = 1.0 - uniform(r), u2 = uniform(r);
-  return std::sqrt(-2 * std::log(u1)) * std::cos(2 * 3.141592653589793 * u2);
-}
+using test_helpers::normal;
+using test_helpers::uniform;
 
 }  // namespace
 
