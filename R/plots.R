@@ -305,7 +305,7 @@ autoplot.propgrad_summary <- function(object, draw = TRUE, ...) {
     ggplot2::scale_y_continuous(expand = ggplot2::expansion(mult = c(0.05, 0.15))) +
     scale_colour_propgrad(guide = "none") +
     ggplot2::labs(x = NULL, y = "mean EPGM",
-                  caption = sprintf("Points: mean over %s; bars: %g%% %s; labels: significant series (adjusted p <= %g).",
+                  caption = sprintf("Points: mean over %s; bars: %g%% %s;\nlabels: significant series (adjusted p <= %g).",
                                     paste(s$over, collapse = " x "), 100 * s$conf_level,
                                     interval_label(s$interval), s$alpha)) +
     theme_propgrad()
