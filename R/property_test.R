@@ -149,15 +149,14 @@ property_test <- function(data, output, property, by = NULL,
   }
   n_steps <- vapply(series, function(s) nrow(s$y), integer(1))
   check_null_memory(m, settings, call)
+  # The adaptive mode's resolution is that of its per-series budget.
+  reach <- settings
   if (settings$mode == "adaptive") {
     settings$adaptive <- c(unclass(adaptive), list(procedure = p_adjust, alpha = settings$alpha))
-    resolution <- resolution_floor(n_steps, utils::modifyList(settings, list(n_perm = adaptive$max_n_perm)),
-                                   p_adjust)
-    check_resolution(resolution, utils::modifyList(settings, list(n_perm = adaptive$max_n_perm)), p_adjust, m)
-  } else {
-    resolution <- resolution_floor(n_steps, settings, p_adjust)
-    check_resolution(resolution, settings, p_adjust, m)
+    reach$n_perm <- adaptive$max_n_perm
   }
+  resolution <- resolution_floor(n_steps, reach, p_adjust)
+  check_resolution(resolution, reach, p_adjust, m)
   res <- run_shuffle_engine(series, settings, labels = built$label, call = call)
 
   out <- built$values

@@ -19,10 +19,7 @@ struct SeriesState {
   ExtremeRule rule;
   // A pilot centre is only an estimate: the counts at its bracket's ends
   // (pvalue.h) keep the bounds honest for the exact centre's p.
-  bool bracket = false;
-  ExtremeRule below, above;
-  int64_t b_minus = 0, b_plus = 0;
-  bool reaches_one = false;
+  CentreBracket bracket;
   RunningMoments moments;
   int64_t b = 0;
   double low = 0.0, high = 1.0;  // running intersection of the bounds
@@ -70,11 +67,7 @@ AdaptiveRun adaptive_many(const std::vector<SeriesData>& series, const ShuffleOp
       if (res.centre_kind == CentreKind::Pilot) {
         // Half of the series' error share goes to the centre's bracket.
         const double share = aopt.epsilon / static_cast<double>(std::max<std::size_t>(1, m));
-        const double delta = centre_margin(res.centre_sd, res.n_pilot, 1.0 - share);
-        st.bracket = true;
-        st.below = extreme_rule(opt.alternative, res.statistic, res.centre - delta, opt.tolerance);
-        st.above = extreme_rule(opt.alternative, res.statistic, res.centre + delta, opt.tolerance);
-        st.reaches_one = std::abs(res.statistic - res.centre) <= delta;
+        st.bracket = centre_bracket(opt, res, centre_margin(res.centre_sd, res.n_pilot, 1.0 - share));
       }
       st.stream = std::make_unique<ShuffleStream>(s, opt.seed, s.key);
       st.in_procedure = st.monte_carlo = true;
@@ -143,28 +136,19 @@ AdaptiveRun adaptive_many(const std::vector<SeriesData>& series, const ShuffleOp
         const double tk = st.stream->next(*st.stat);
         st.moments.add(tk);
         st.b += st.rule(tk);
-        if (st.bracket) {
-          st.b_minus += st.below(tk);
-          st.b_plus += st.above(tk);
-        }
+        st.bracket.count(tk);
       }
       const double before = static_cast<double>(res.n_used);
       res.n_used += n_draw;
       // This batch's share of the error, as a two-sided Clopper-Pearson level
       // (half of it when the other half guards a pilot centre).
       const double a = (spent(static_cast<double>(res.n_used), aopt.spending) - spent(before, aopt.spending)) *
-                       eps_each * (st.bracket ? 0.5 : 1.0);
-      double lo, hi;
-      if (st.bracket) {
-        const PValue p = centred_monte_carlo_p(PKind::PlusOne, st.b, st.b_minus, st.b_plus, res.n_used,
-                                               st.reaches_one, 1.0 - 2.0 * a);
-        lo = p.low;
-        hi = p.high;
-      } else {
-        clopper_pearson(st.b, res.n_used, 1.0 - a, lo, hi);
-      }
-      st.low = std::max(st.low, lo);
-      st.high = std::min(st.high, hi);
+                       eps_each * (st.bracket.active ? 0.5 : 1.0);
+      // Each count's interval at 1 - a: the bracket's union takes 1 - 2a.
+      const PValue p = st.bracket.p_value(PKind::PlusOne, st.b, res.n_used,
+                                          st.bracket.active ? 1.0 - 2.0 * a : 1.0 - a);
+      st.low = std::max(st.low, p.low);
+      st.high = std::min(st.high, p.high);
     });
     if (stop.stopped()) return out;
     out.total_shuffles += planned;

@@ -38,10 +38,8 @@ bool joint_block(const std::vector<SeriesData>& series,
     if ((k % 64) == 0 && stop.check(is_master)) return false;
     fisher_yates(perm.data(), n, rng);
     for (std::size_t j = 0; j < m; ++j) {
-      const SeriesData& s = series[j];
-      y.resize(s.n * s.d);
-      for (std::size_t c = 0; c < s.d; ++c)
-        for (std::size_t i = 0; i < n; ++i) y[c * n + i] = s.y[c * n + perm[i]];
+      y.resize(series[j].n * series[j].d);
+      gather_rows(series[j], perm.data(), y.data());
       values[j] = (*stats[j])(y.data());
     }
     visit(values);

@@ -40,8 +40,7 @@ bool generate_null(const SeriesData& s, const SeriesStatistic& stat, bool exact,
     int64_t k = 0;
     do {
       if ((k++ % kPollEvery) == 0 && stop.check(is_master)) return false;
-      for (std::size_t c = 0; c < s.d; ++c)
-        for (std::size_t i = 0; i < s.n; ++i) y[c * s.n + i] = s.y[c * s.n + order[i]];
+      gather_rows(s, order.data(), y.data());
       if (!visit(stat(y.data()))) break;
     } while (std::next_permutation(order.begin(), order.end()));
     return true;
@@ -90,13 +89,11 @@ ExtremeRule zollstock_rule(StatisticKind kind, double t0, double shuffle_mean) {
   return ExtremeRule{};
 }
 
-// The p-value and Monte Carlo interval of a series from its counts
-// (pvalue.h); b_minus and b_plus count only when the centre is estimated.
-void set_p_value(ShuffleResult& res, PKind kind, int64_t b, int64_t b_minus, int64_t b_plus,
-                 int64_t n, bool estimated, double delta, double level) {
-  const PValue p = estimated ? centred_monte_carlo_p(kind, b, b_minus, b_plus, n,
-                                                     std::abs(res.statistic - res.centre) <= delta, level)
-                             : monte_carlo_p(kind, b, n, level);
+// The p-value and Monte Carlo interval of a series from its counts, the
+// bracket's when the centre is estimated (pvalue.h).
+void set_p_value(ShuffleResult& res, PKind kind, int64_t b, int64_t n, const CentreBracket& bracket,
+                 double level) {
+  const PValue p = bracket.p_value(kind, b, n, level);
   res.p_value = p.p;
   res.p_low = p.low;
   res.p_high = p.high;
@@ -111,20 +108,17 @@ bool run_sequential(const SeriesRun& run, ShuffleResult& res, RunningMoments& mo
     return false;
   }
   const int64_t h = opt.sequential;
-  int64_t b = 0, b_minus = 0, b_plus = 0;
-  const bool estimated = res.centre_kind == CentreKind::Pilot;
-  const double delta = estimated ? centre_margin(res.centre_sd, res.n_pilot, opt.conf_level) : 0.0;
-  const ExtremeRule below = extreme_rule(opt.alternative, res.statistic, res.centre - delta, opt.tolerance);
-  const ExtremeRule above = extreme_rule(opt.alternative, res.statistic, res.centre + delta, opt.tolerance);
+  int64_t b = 0;
+  CentreBracket bracket;
+  if (res.centre_kind == CentreKind::Pilot) {
+    bracket = centre_bracket(opt, res, centre_margin(res.centre_sd, res.n_pilot, opt.conf_level));
+  }
   std::size_t idx = 0;
   const bool finished = run.generate(false, opt.n_perm, run.series.key, [&](double tk) {
     moments.add(tk);
     if (run.null_out) run.null_out[idx++] = tk;
     b += rule(tk);
-    if (estimated) {
-      b_minus += below(tk);
-      b_plus += above(tk);
-    }
+    bracket.count(tk);
     return b < h;
   });
   if (!finished) return false;
@@ -132,8 +126,8 @@ bool run_sequential(const SeriesRun& run, ShuffleResult& res, RunningMoments& mo
   res.n_used = moments.count;
   res.exceedances = b;
   res.stopped_early = b >= h;
-  set_p_value(res, res.stopped_early ? PKind::Stopped : PKind::PlusOne, b, b_minus, b_plus,
-              res.stopped_early ? res.n_used : opt.n_perm, estimated, delta, opt.conf_level);
+  set_p_value(res, res.stopped_early ? PKind::Stopped : PKind::PlusOne, b,
+              res.stopped_early ? res.n_used : opt.n_perm, bracket, opt.conf_level);
   return true;
 }
 
@@ -153,10 +147,8 @@ bool run_fixed(const SeriesRun& run, int64_t total, ShuffleResult& res, RunningM
   std::size_t idx = 0;
   std::vector<double> values;
   if (buffer) values.reserve(static_cast<std::size_t>(total));
-  double sum = 0.0;  // of the shuffled statistics, for the K + 1 mean
   bool finished = run.generate(res.exact, total, run.series.key, [&](double tk) {
     moments.add(tk);
-    sum += tk;
     if (run.null_out) run.null_out[idx++] = tk;
     if (buffer) {
       values.push_back(tk);
@@ -167,9 +159,7 @@ bool run_fixed(const SeriesRun& run, int64_t total, ShuffleResult& res, RunningM
   });
   if (!finished) return false;
   fill_null(run.null_out, static_cast<std::size_t>(total), static_cast<std::size_t>(opt.n_perm));
-  int64_t b_minus = 0, b_plus = 0;
-  bool estimated = false;  // the centre carries Monte Carlo error of its own
-  double delta = 0.0;
+  CentreBracket bracket;  // active when the centre carries Monte Carlo error of its own
   if (late_centre) {
     if (zollstock) {
       res.centre_kind = CentreKind::Shuffles;
@@ -178,20 +168,15 @@ bool run_fixed(const SeriesRun& run, int64_t total, ShuffleResult& res, RunningM
     } else {
       res.centre_kind = CentreKind::AllStatistics;
       // Exact enumeration already holds T_0 (the identity) among its n!.
-      res.centre = res.exact ? sum / static_cast<double>(total)
-                             : (res.statistic + sum) / static_cast<double>(total + 1);
+      res.centre = res.exact ? moments.mean
+                             : (res.statistic + moments.mean * static_cast<double>(total)) /
+                                   static_cast<double>(total + 1);
       rule = extreme_rule(opt.alternative, res.statistic, res.centre, opt.tolerance);
-      estimated = !res.exact;
-      delta = centre_margin(moments.sd(), total + 1, opt.conf_level);
+      if (!res.exact) bracket = centre_bracket(opt, res, centre_margin(moments.sd(), total + 1, opt.conf_level));
     }
-    const ExtremeRule below = extreme_rule(opt.alternative, res.statistic, res.centre - delta, opt.tolerance);
-    const ExtremeRule above = extreme_rule(opt.alternative, res.statistic, res.centre + delta, opt.tolerance);
     auto count = [&](double tk) {
       b += rule(tk);
-      if (estimated) {
-        b_minus += below(tk);
-        b_plus += above(tk);
-      }
+      bracket.count(tk);
     };
     if (buffer) {
       for (double tk : values) count(tk);
@@ -205,12 +190,21 @@ bool run_fixed(const SeriesRun& run, int64_t total, ShuffleResult& res, RunningM
   }
   res.n_used = total;
   res.exceedances = b;
-  set_p_value(res, res.exact ? PKind::Exact : (zollstock ? PKind::Ratio : PKind::PlusOne), b, b_minus,
-              b_plus, total, estimated, delta, opt.conf_level);
+  set_p_value(res, res.exact ? PKind::Exact : (zollstock ? PKind::Ratio : PKind::PlusOne), b, total,
+              bracket, opt.conf_level);
   return true;
 }
 
 }  // namespace
+
+CentreBracket centre_bracket(const ShuffleOptions& opt, const ShuffleResult& res, double delta) {
+  CentreBracket bracket;
+  bracket.active = true;
+  bracket.below = extreme_rule(opt.alternative, res.statistic, res.centre - delta, opt.tolerance);
+  bracket.above = extreme_rule(opt.alternative, res.statistic, res.centre + delta, opt.tolerance);
+  bracket.reaches_one = std::abs(res.statistic - res.centre) <= delta;
+  return bracket;
+}
 
 bool open_ended_rule(const SeriesData& s, const SeriesStatistic& stat, const ShuffleOptions& opt,
                      int64_t max_draws, ShuffleResult& res, StopSignal& stop, bool is_master,

@@ -107,6 +107,29 @@ std::vector<ShuffleResult> shuffle_many(const std::vector<SeriesData>& series,
                                         double* null_out, std::size_t null_length,
                                         StopSignal& stop);
 
+// An estimated two-sided centre's bracket: the counts at centre -/+ delta
+// that widen the Monte Carlo interval of p (centred_monte_carlo_p() in
+// pvalue.h). Inactive, it counts nothing and gives the plain interval.
+struct CentreBracket {
+  bool active = false;
+  ExtremeRule below, above;
+  bool reaches_one = false;  // T0 lies within delta of the centre
+  int64_t b_minus = 0, b_plus = 0;
+
+  void count(double t) {
+    if (!active) return;
+    b_minus += below(t);
+    b_plus += above(t);
+  }
+  PValue p_value(PKind kind, int64_t b, int64_t n, double level) const {
+    return active ? centred_monte_carlo_p(kind, b, b_minus, b_plus, n, reaches_one, level)
+                  : monte_carlo_p(kind, b, n, level);
+  }
+};
+
+// The bracket of res.centre at margin delta (centre_margin() in pvalue.h).
+CentreBracket centre_bracket(const ShuffleOptions& opt, const ShuffleResult& res, double delta);
+
 // Building blocks shared with the adaptive mode (adaptive.cpp):
 // T0, the EPGM and a closed-form centre into res; false when T0 is not finite.
 bool prepare_series_result(const SeriesStatistic& stat, const SeriesData& s,

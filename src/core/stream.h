@@ -30,6 +30,13 @@ struct SeriesData {
 // sequential stopping (see shuffle.cpp).
 constexpr uint64_t kPilotStream = 0x9b05688c2b3e6c1fULL;
 
+// y (n x d, column-major) with its rows in `order`: out[i] = y[order[i]].
+template <typename Index>
+inline void gather_rows(const SeriesData& s, const Index* order, double* out) {
+  for (std::size_t c = 0; c < s.d; ++c)
+    for (std::size_t i = 0; i < s.n; ++i) out[c * s.n + i] = s.y[c * s.n + order[i]];
+}
+
 // Welford running mean and variance of null statistics.
 struct RunningMoments {
   int64_t count = 0;
@@ -52,13 +59,12 @@ class ShuffleStream {
 
   // The statistic of the next uniformly random ordering of the rows.
   double next(const SeriesStatistic& stat) {
-    const std::size_t n = s_->n, d = s_->d;
-    if (d == 1) {
+    const std::size_t n = s_->n;
+    if (s_->d == 1) {
       fisher_yates(y_.data(), n, rng_);  // scalar output: shuffle values directly
     } else {
       fisher_yates(order_.data(), n, rng_);
-      for (std::size_t c = 0; c < d; ++c)
-        for (std::size_t i = 0; i < n; ++i) y_[c * n + i] = s_->y[c * n + order_[i]];
+      gather_rows(*s_, order_.data(), y_.data());
     }
     return stat(y_.data());
   }

@@ -178,7 +178,9 @@ TEST(ShuffleExact, MatchesBruteForceEnumeration) {
         // mean over all n! orderings (identity included).
         const bool closed = kind == StatisticKind::Corr && method == PMethod::PlusOne &&
                             alt == Alternative::TwoSided;
-        if (closed) EXPECT_EQ(res.centre, 0.0);
+        if (closed) {
+          EXPECT_EQ(res.centre, 0.0);
+        }
         const int64_t b = count_extreme(opt, brute, 24, t0, closed ? 0.0 : mean);
         EXPECT_EQ(res.exceedances, b);
         EXPECT_DOUBLE_EQ(res.p_value, b / 24.0);
@@ -239,7 +241,9 @@ TEST(ShufflePValue, PlusOneFormulaAndFloor) {
         EXPECT_EQ(res.n_used, K);
         // Uneven steps: grad and mi centre on the K + 1 mean, corr on 0.
         const double centre = kind == StatisticKind::Corr ? 0.0 : all_mean(null, K, res.statistic);
-        if (alt == Alternative::TwoSided) EXPECT_NEAR(res.centre, centre, 1e-12 * (1 + std::abs(centre)));
+        if (alt == Alternative::TwoSided) {
+          EXPECT_NEAR(res.centre, centre, 1e-12 * (1 + std::abs(centre)));
+        }
         EXPECT_EQ(res.exceedances, count_extreme(opt, null, K, res.statistic, res.centre));
         EXPECT_DOUBLE_EQ(res.p_value, (res.exceedances + 1.0) / (K + 1.0));
         EXPECT_GE(res.p_value, 1.0 / (K + 1));
