@@ -44,11 +44,14 @@ check_whole <- function(x, min = -Inf, max = Inf, arg = rlang::caller_arg(x),
   invisible(x)
 }
 
-# Whether numbers are usable outputs or property values: numeric, finite.
+# Whether numbers are usable outputs or property values: plain doubles or
+# integers (vector or matrix), finite. Classed numbers are refused, not
+# converted: integer64 keeps a bit pattern that as.matrix() reads as tiny
+# doubles, and difftime, Date or units carry a unit the user must choose.
 check_finite_numbers <- function(x, arg, call = rlang::caller_env()) {
-  if (!is.numeric(x) || is.object(x) && !is.matrix(x)) {
-    abort_input(c("{.arg {arg}} must be numeric, not {.obj_type_friendly {x}}.",
-                  i = "Convert factors or text with {.fn as.numeric} first if that is meant."),
+  problem <- number_class_problem(x)
+  if (!is.null(problem)) {
+    abort_input(c("{.arg {arg}} must be {problem$kind}, not {problem$what}.", i = problem$fix),
                 "propgrad_error_type", call = call)
   }
   bad <- !is.finite(x)
@@ -62,15 +65,43 @@ check_finite_numbers <- function(x, arg, call = rlang::caller_env()) {
   invisible(x)
 }
 
+# NULL when x holds plain numbers (double or integer, optionally a matrix or
+# I()), else list(what = a description, fix = how to convert it).
+number_class_problem <- function(x) {
+  cls <- setdiff(class(x), c("AsIs", "matrix", "array", "numeric", "integer"))
+  if (is.numeric(x) && !length(cls) && typeof(x) %in% c("double", "integer")) return(NULL)
+  what <- cli::format_inline("{.obj_type_friendly {x}}")
+  fix <- if (inherits(x, "integer64")) {
+    "Convert it with {.code as.numeric()} (with {.pkg bit64} loaded; exact up to 2^53)."
+  } else if (inherits(x, "difftime")) {
+    "Convert it with {.code as.numeric(x, units = \"secs\")}, choosing the units you mean."
+  } else if (inherits(x, c("Date", "POSIXt"))) {
+    "Convert it to a number with the origin and unit you mean, e.g. {.code as.numeric(x - min(x))}."
+  } else if (inherits(x, "units")) {
+    "Drop the units with {.code units::drop_units()} or {.code as.numeric()}."
+  } else if (is.factor(x)) {
+    "Convert it with {.code as.numeric(as.character(x))} if its levels are numbers."
+  } else if (is.character(x) || is.logical(x)) {
+    "Convert it with {.code as.numeric()} if its values are numbers."
+  } else {
+    "Convert it to a plain double vector with {.code as.numeric()} if that is meant."
+  }
+  list(what = what, fix = cli::format_inline(fix), kind = if (is.numeric(x)) "plain numbers" else "numeric")
+}
+
 # Which of NA, NaN and Inf occur in x, for error messages.
 nonfinite_kinds <- function(x) {
   c(if (any(is.na(x) & !is.nan(x))) "NA", if (any(is.nan(x))) "NaN", if (any(is.infinite(x))) "Inf")
 }
 
 check_nthreads <- function(nthreads, call = rlang::caller_env()) {
-  if (is.null(nthreads)) nthreads <- getOption("propgrad.nthreads", pg_available_threads())
-  check_whole(nthreads, 1, 1024, arg = "nthreads", call = call,
-              what = "a whole number of threads")
+  arg <- "nthreads"
+  if (is.null(nthreads)) {
+    nthreads <- getOption("propgrad.nthreads")
+    # Blame the option the user set, not an argument they never passed.
+    if (!is.null(nthreads)) arg <- "options(propgrad.nthreads)" else nthreads <- pg_available_threads()
+  }
+  check_whole(nthreads, 1, 1024, arg = arg, call = call, what = "a whole number of threads")
   as.integer(nthreads)
 }
 

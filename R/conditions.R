@@ -33,6 +33,7 @@ condition_classes <- c(
   propgrad_error_dependency = "a suggested package that is not installed",
   propgrad_error_direction = "an alternative the statistic cannot support",
   # errors: environment and engine
+  propgrad_error_series = "series of a study that cannot be tested, named by their by-values",
   propgrad_error_engine = "the shuffle engine refused a series",
   propgrad_error_pandoc = "rendering needs pandoc, which is missing",
   propgrad_error_editor = "an external image editor failed",
@@ -54,6 +55,7 @@ condition_classes <- c(
   propgrad_warning_zero_p = "p-values of 0 (b/K with p_method = \"zollstock\")",
   propgrad_warning_direction = "a one-sided test pointing away from where the effects are",
   propgrad_warning_nonfinite = "non-finite statistics, reported without a p-value",
+  propgrad_warning_skipped = "series that cannot be tested were skipped (na_action = \"skip\")",
   propgrad_warning_undecided = "the adaptive mode left series undecided",
   propgrad_warning_small_n = "too few inputs for an interval or test to be reliable",
   propgrad_warning_repeated = "repeated measures treated as independent rows",

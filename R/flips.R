@@ -172,13 +172,13 @@ flip_outcome <- function(data, score, flips, call, require_counts = FALSE) {
                   i = if (flips %in% missing_cols) "Flips come from {.fn property_test} with {.arg probs}."),
                 "propgrad_error_column", call = call)
   }
-  as_data_matrix(data, score, call)
+  finite_data_matrix(data, score, call)
   f <- data[[flips]]
   if (is.logical(f) && !require_counts) {
     if (anyNA(f)) abort_input("Column {.val {flips}} has missing values.", "propgrad_error_nonfinite", call = call)
     return(f)
   }
-  as_data_matrix(data, flips, call)
+  finite_data_matrix(data, flips, call)
   f > 0
 }
 

@@ -47,6 +47,15 @@
 #'   defaults to that worker's [future::availableCores()].
 #' @param chunk_size With `backend = "future"`: series per chunk (default:
 #'   about four chunks per worker).
+#' @param na_action What to do with series that cannot be tested (non-finite
+#'   outputs or property values, fewer than 3 steps, repeated property values,
+#'   a smoothing window or period that does not fit). `"fail"` (default):
+#'   one error listing every such series by its `by` values and reason,
+#'   before anything is shuffled. `"skip"`: test the others and warn
+#'   (`propgrad_warning_skipped`); the skipped series and their reasons are
+#'   `attr(x, "settings")$skipped`, shown by `print()` and counted in
+#'   [glance()]. Skipped series get no p-value and do not count in the
+#'   multiple-testing adjustment.
 #' @inheritParams shuffle_test
 #' @param ... Gradient settings (`spacing`, `rescale`, `period`, `smooth`),
 #'   `ties`, `tolerance` and `p_conf_level`, as in [shuffle_test()].
@@ -104,21 +113,31 @@ property_test <- function(data, output, property, by = NULL,
                           p_method = c("plus_one", "zollstock"), sequential = NULL, seed = NULL,
                           nthreads = NULL, keep_null = FALSE, joint = FALSE, probs = NULL,
                           p_adjust = "holm", alpha = 0.01, adaptive = adaptive_control(),
-                          backend = c("local", "future"), chunk_size = NULL, ...) {
+                          backend = c("local", "future"), chunk_size = NULL,
+                          na_action = c("fail", "skip"), ...) {
   call <- rlang::current_env()
   if (!is.data.frame(data)) {
     abort_input("{.arg data} must be a data frame, not {.obj_type_friendly {data}}.",
                 "propgrad_error_type", call = call)
   }
   if (nrow(data) == 0) abort_input("{.arg data} has no rows.", "propgrad_error_length", call = call)
-  if (missing(output)) abort_input("{.arg output} is missing.", call = call)
+  if (missing(output)) abort_input("{.arg output} is missing.", "propgrad_error_missing", call = call)
+  if (is.character(output) && length(output) == 1 && grepl("~", output, fixed = TRUE)) {
+    abort_input(c("{.arg output} is a formula written as text: {.val {output}}.",
+                  i = "Give the formula without quotes, or convert it with {.code stats::as.formula()}."),
+                "propgrad_error_formula", call = call)
+  }
+  na_action <- check_choice(na_action, c("fail", "skip"), arg = "na_action", call = call)
   if (inherits(output, "formula")) {
     if (!missing(property) || !is.null(by)) {
       abort_input("With a formula, give neither {.arg property} nor {.arg by}.", call = call)
     }
     spec <- parse_test_formula(output, call)
   } else {
-    if (missing(property)) abort_input("{.arg property} is missing.", call = call)
+    if (missing(property)) {
+      abort_input(c("{.arg property} is missing.", i = "Name the property column, or give a formula {.code output ~ property | by}."),
+                  "propgrad_error_missing", call = call)
+    }
     spec <- list(output = output, property = property, by = by)
   }
   check_columns(data, spec, probs, call)
@@ -133,7 +152,7 @@ property_test <- function(data, output, property, by = NULL,
   max_t <- p_adjust == "westfall_young"
   if (settings$mode == "adaptive") check_adaptive_settings(settings, p_adjust, settings$backend, call)
 
-  built <- build_series(data, spec, joint, probs, settings, call)
+  built <- build_series(data, spec, joint, probs, settings, call, na_action)
   series <- built$series
   m <- length(series)
   if (settings$mode == "auto") {
@@ -186,52 +205,12 @@ property_test <- function(data, output, property, by = NULL,
     adaptive = if (settings$mode == "adaptive") c(unclass(adaptive), list(
       iterations = res$iterations, total_shuffles = res$total_shuffles,
       budget_spent = res$budget_spent)),
-    property = spec$property, by = spec$by, spacing = settings$gradient$spacing,
+    property = spec$property, by = spec$by, skipped = built$skipped,
+    spacing = settings$gradient$spacing,
     period = if (settings$gradient$period > 0) settings$gradient$period)
   if (settings$keep_null) attr(out, "null") <- res$null
   class(out) <- c("propgrad_tests", "data.frame")
   out
-}
-
-# The series of a study: one per group of `by` values and output (or per
-# group with joint outputs), prepared and checked, with their by-values,
-# output labels, labels for messages and prediction flips.
-build_series <- function(data, spec, joint, probs, settings, call) {
-  groups <- series_groups(data, spec$by)
-  outputs <- if (joint) list(spec$output) else as.list(spec$output)
-  output_label <- vapply(outputs, paste, character(1), collapse = "+")
-  n_rows <- length(groups$rows) * length(outputs)
-  series <- vector("list", n_rows)
-  flips <- rep(NA_integer_, n_rows)
-  row_group <- rep(seq_along(groups$rows), each = length(outputs))
-  row_output <- rep(seq_along(outputs), times = length(groups$rows))
-  hint <- if (length(spec$by)) "Do the {.arg by} columns identify each series? Each series must have one row per property value." else "Does {.arg data} hold several series? Name the columns that identify them in {.arg by}."
-  hint <- cli::format_inline(hint)
-  # Whole columns are checked and converted once; series are row subsets.
-  outputs_all <- as_data_matrix(data, unique(spec$output), call)
-  t_all <- as_data_matrix(data, spec$property, call)[, 1]
-  probs_all <- if (!is.null(probs)) as_data_matrix(data, probs, call)
-  label <- paste0(groups$label[row_group], if (length(outputs) > 1) paste0(", output=", output_label[row_output]))
-  n_sorted <- n_averaged <- 0L
-  for (r in seq_len(n_rows)) {
-    rows <- groups$rows[[row_group[r]]]
-    t <- t_all[rows]
-    s <- prepare_series(outputs_all[rows, outputs[[row_output[r]]], drop = FALSE], t,
-                        ties = settings$ties, y_arg = output_label[row_output[r]],
-                        t_arg = spec$property, call = call, hint = hint, checked = TRUE)
-    check_series_against_settings(s, settings$gradient, call, label = paste0(" of series ", label[r]))
-    n_sorted <- n_sorted + (s$sorted && row_output[r] == 1)
-    n_averaged <- n_averaged + (s$averaged && row_output[r] == 1)
-    series[[r]] <- s
-    if (!is.null(probs)) {
-      flips[r] <- count_flips(probs_all[rows[order(t)], , drop = FALSE])
-    }
-  }
-  inform_sorted(n_sorted, n_averaged, "series")
-  values <- groups$values[row_group, , drop = FALSE]
-  rownames(values) <- NULL
-  list(series = series, values = values, output = output_label[row_output], label = label,
-       flips = flips)
 }
 
 warn_undecided <- function(res, settings) {
@@ -242,106 +221,3 @@ warn_undecided <- function(res, settings) {
             i = "Their p-values lie too close to the threshold for the budget: raise {.arg max_n_perm} (now {format(a$max_n_perm, big.mark = ',', scientific = FALSE)}) or {.arg max_total} in {.fn adaptive_control}."),
           "propgrad_warning_undecided")
 }
-
-# Numeric columns of data as a double matrix, refusing non-finite values
-# with the column and row where they are.
-as_data_matrix <- function(data, cols, call) {
-  for (col in cols) {
-    bad <- !is.finite(data[[col]])
-    if (any(bad)) {
-      x <- data[[col]]
-      kinds <- nonfinite_kinds(x)
-      abort_input(c("Column {.val {col}} must not contain {.or {kinds}}.",
-                    x = "Found {sum(bad)} non-finite value{?s}, first in row {which(bad)[1]}.",
-                    i = "Remove or impute those steps before testing."),
-                  "propgrad_error_nonfinite", call = call)
-    }
-  }
-  m <- as.matrix(data[cols])
-  storage.mode(m) <- "double"
-  rownames(m) <- NULL
-  m
-}
-
-parse_test_formula <- function(f, call) {
-  if (length(f) != 3) abort_input("The formula needs an output on the left: {.code output ~ property | by}.",
-                                  "propgrad_error_formula", call = call)
-  rhs <- f[[3]]
-  by <- NULL
-  if (is.call(rhs) && identical(rhs[[1]], as.name("|"))) {
-    by <- all.vars(rhs[[3]])
-    rhs <- rhs[[2]]
-  }
-  property <- all.vars(rhs)
-  if (length(property) != 1) {
-    abort_input(c("The formula must name exactly one property before {.code |}.",
-                  x = "Found {length(property)}: {.val {property}}."),
-                "propgrad_error_formula", call = call)
-  }
-  list(output = all.vars(f[[2]]), property = property, by = by)
-}
-
-check_columns <- function(data, spec, probs, call) {
-  for (arg in c("output", "property", "by")) {
-    v <- spec[[arg]]
-    if (arg != "by" && length(v) == 0) abort_input("{.arg {arg}} names no column.", call = call)
-    if (!is.null(v) && !is.character(v)) {
-      abort_input("{.arg {arg}} must be column names (a character vector).", "propgrad_error_type", call = call)
-    }
-  }
-  if (length(spec$property) != 1) abort_input("{.arg property} must name one column.", call = call)
-  needed <- unique(c(spec$output, spec$property, spec$by, probs))
-  missing_cols <- setdiff(needed, names(data))
-  if (length(missing_cols)) {
-    abort_input(c("Unknown column{?s} {.val {missing_cols}} in {.arg data}.",
-                  i = "Columns available: {.val {names(data)}}."),
-                "propgrad_error_column", call = call)
-  }
-  overlap <- intersect(spec$by, c(spec$output, spec$property))
-  if (length(overlap)) {
-    abort_input("Column{?s} {.val {overlap}} cannot be both a {.arg by} column and an output or the property.",
-                "propgrad_error_column", call = call)
-  }
-  for (col in c(spec$output, spec$property, probs)) {
-    if (!is.numeric(data[[col]])) {
-      abort_input(c("Column {.val {col}} must be numeric, not {.obj_type_friendly {data[[col]]}}.",
-                    i = "Convert it with {.fn as.numeric} if its values are numbers."),
-                  "propgrad_error_type", call = call)
-    }
-  }
-  for (col in spec$by) {
-    if (anyNA(data[[col]])) {
-      abort_input("The {.arg by} column {.val {col}} has missing values; every row must belong to a series.",
-                  "propgrad_error_nonfinite", call = call)
-    }
-  }
-  if (!is.null(probs) && length(probs) < 2) {
-    abort_input("{.arg probs} must name at least two class columns.", "propgrad_error_type", call = call)
-  }
-}
-
-# Row indices of each series, in order of first appearance, with a readable
-# label and its by-values.
-series_groups <- function(data, by) {
-  if (length(by) == 0) {
-    return(list(rows = list(seq_len(nrow(data))), label = "1", values = data.frame(row.names = 1L)))
-  }
-  # Integer codes per column, combined pairwise and renumbered so they stay
-  # small; pasting strings for every row would dominate large studies.
-  id <- rep(1, nrow(data))
-  for (b in by) {
-    x <- data[[b]]
-    code <- match(x, unique(x))
-    id <- (id - 1) * max(code) + code
-    id <- match(id, unique(id))
-  }
-  # id numbers series 1..G in order of first appearance: a factor as it is.
-  groups <- structure(id, levels = as.character(seq_len(max(id))), class = "factor")
-  rows <- unname(split(seq_len(nrow(data)), groups))
-  first <- vapply(rows, `[[`, integer(1), 1L)
-  values <- data[first, by, drop = FALSE]
-  rownames(values) <- NULL
-  parts <- lapply(by, function(b) paste0(b, "=", as.character(values[[b]])))
-  list(rows = rows, label = do.call(paste, c(parts, sep = ", ")), values = as.data.frame(values))
-}
-

@@ -5,14 +5,28 @@
 
 as_output_matrix <- function(y, arg, call) {
   if (is.data.frame(y)) {
-    nonnum <- names(y)[!vapply(y, is.numeric, logical(1))]
-    if (length(nonnum)) {
-      abort_input("Every column of {.arg {arg}} must be numeric; {.val {nonnum}} {?is/are} not.",
-                  "propgrad_error_type", call = call)
+    if (ncol(y) == 0) {
+      abort_input("{.arg {arg}} has no columns.", "propgrad_error_length", call = call)
+    }
+    for (col in names(y)) {
+      problem <- number_class_problem(y[[col]])
+      if (!is.null(problem)) {
+        abort_input(c("Every column of {.arg {arg}} must hold plain numbers; {.val {col}} is {problem$what}.",
+                      i = problem$fix), "propgrad_error_type", call = call)
+      }
     }
     y <- as.matrix(y)
   }
   check_finite_numbers(y, arg, call)
+  if (length(dim(y)) > 2) {
+    abort_input(c("{.arg {arg}} must be a vector or a matrix (steps x outputs), not a {length(dim(y))}-dimensional array.",
+                  i = "Reshape it to one row per step, e.g. {.code matrix(x, nrow = dim(x)[1])}, or test each slice on its own."),
+                "propgrad_error_type", call = call)
+  }
+  if (is.matrix(y) && ncol(y) == 0) {
+    abort_input("{.arg {arg}} has no columns: there is no output to test.", "propgrad_error_length",
+                call = call)
+  }
   if (!is.matrix(y)) y <- matrix(as.double(y), ncol = 1L)
   storage.mode(y) <- "double"
   y

@@ -153,6 +153,18 @@ print.propgrad_tests <- function(x, digits = 3, n = 20, ...) {
                         alpha, if ("decision" %in% names(x)) "adaptive decisions" else "adj.p.value <= alpha",
                         if (!is.null(s$adj_p_floor) && s$adj_p_floor > alpha)
                           sprintf("; smallest reachable adj.p.value %s > alpha", format_p(s$adj_p_floor)) else ""))
+  skipped <- s$skipped
+  if (!is.null(skipped) && nrow(skipped)) {
+    by_part <- skipped[setdiff(names(skipped), c("output", "reason"))]
+    what <- do.call(paste, c(Map(function(b, v) paste0(b, "=", encodeString(as.character(v))),
+                                 names(by_part), by_part), sep = ", "))
+    if (!length(what)) what <- rep("series", nrow(skipped))
+    if (length(unique(skipped$output)) > 1) what <- paste0(what, ", output=", skipped$output)
+    cli::cat_line(sprintf("# %d series skipped (not tested, not adjusted):", nrow(skipped)))
+    shown <- utils::head(seq_len(nrow(skipped)), n)
+    cli::cat_line(sprintf("#   %s: %s", what[shown], skipped$reason[shown]))
+    if (nrow(skipped) > n) cli::cat_line(sprintf("#   ... %d more: attr(x, \"settings\")$skipped", nrow(skipped) - n))
+  }
   cli::cat_line("# estimate = EPGM; all columns (null sd, Monte Carlo interval of p, ...): tidy()")
   invisible(x)
 }
@@ -198,7 +210,8 @@ glance.propgrad_tests <- function(x, alpha = NULL, ...) {
     adj.p.floor = s$adj_p_floor %||% NA_real_, statistic_name = s$statistic,
     alternative = s$alternative, p_method = s$p_method, p_adjust = s$p_adjust,
     n_perm = if (identical(s$mode, "adaptive")) NA_real_ else s$n_perm,
-    p.conf.level = s$p_conf_level %||% NA_real_, seed = s$seed
+    p.conf.level = s$p_conf_level %||% NA_real_, seed = s$seed,
+    n_skipped = if (is.null(s$skipped)) 0L else nrow(s$skipped)
   )
   if ("decision" %in% names(x)) {
     out$n_undecided <- sum(x$decision == "undecided", na.rm = TRUE)
