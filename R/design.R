@@ -28,24 +28,33 @@ build_series <- function(data, spec, joint, probs, settings, call, na_action = "
   t_all <- as_data_matrix(data, spec$property, call)[, 1]
   probs_all <- if (!is.null(probs)) as_data_matrix(data, probs, call)
   label <- paste0(groups$label[row_group], if (length(outputs) > 1) paste0(", output=", output_label[row_output]))
+  # Non-finite counts per series and column, and series whose steps need a
+  # closer look, found for all series at once: a tryCatch() per series
+  # would dominate studies of 10^5 series.
+  all_cols <- cbind(outputs_all, t_all, probs_all)
+  colnames(all_cols) <- c(unique(spec$output), spec$property, probs)
+  nonfinite_counts <- rowsum((!is.finite(all_cols)) * 1, groups$id, reorder = TRUE)
+  suspect <- suspect_groups(groups, t_all, settings)
   n_sorted <- n_averaged <- 0L
   for (r in seq_len(n_rows)) {
     rows <- groups$rows[[row_group[r]]]
     cols <- outputs[[row_output[r]]]
-    t <- t_all[rows]
-    y <- outputs_all[rows, cols, drop = FALSE]
-    nonfinite <- nonfinite_columns(list(y, t, if (!is.null(probs)) probs_all[rows, , drop = FALSE]),
-                                   c(cols, spec$property, probs))
-    if (length(nonfinite)) {
-      reason[r] <- paste0("non-finite values in ", paste(nonfinite, collapse = ", "))
+    counts <- nonfinite_counts[row_group[r], c(cols, spec$property, probs)]
+    if (any(counts > 0)) {
+      reason[r] <- paste0("non-finite values in ",
+                          paste(sprintf("%s (%d of %d steps)", names(counts)[counts > 0], counts[counts > 0],
+                                        length(rows)), collapse = ", "))
       causes[[r]] <- "propgrad_error_nonfinite"
       next
     }
-    s <- tryCatch({
+    t <- t_all[rows]
+    y <- outputs_all[rows, cols, drop = FALSE]
+    prepare <- function() {
       s <- prepare_series(y, t, ties = settings$ties, y_arg = output_label[row_output[r]],
                           t_arg = spec$property, call = call, hint = hint, checked = TRUE)
       check_series_against_settings(s, settings$gradient, call)
-    }, propgrad_error_input = function(cnd) cnd)
+    }
+    s <- if (suspect[row_group[r]]) tryCatch(prepare(), propgrad_error_input = function(cnd) cnd) else prepare()
     if (inherits(s, "condition")) {
       detail <- rlang::cnd_body(s)
       detail <- detail[names(detail) == "x"]
@@ -87,21 +96,24 @@ build_series <- function(data, spec, joint, probs, settings, call, na_action = "
        skipped = skipped)
 }
 
-# Which of the named columns (a list of matrices/vectors and their column
-# names) hold non-finite values, with counts: "y (6 of 6 steps)".
-nonfinite_columns <- function(parts, names) {
-  out <- character(0)
-  k <- 0
-  for (p in parts) {
-    if (is.null(p)) next
-    p <- as.matrix(p)
-    for (j in seq_len(ncol(p))) {
-      k <- k + 1
-      bad <- sum(!is.finite(p[, j]))
-      if (bad) out <- c(out, sprintf("%s (%d of %d steps)", names[k], bad, nrow(p)))
-    }
-  }
-  out
+# Series whose property values may fail the checks of prepare_series() or
+# check_series_against_settings(): fewer than 3 steps, repeated values, or
+# a window, period or rescale that may not fit. Only these are checked
+# under tryCatch(); the verdict itself stays with those functions.
+suspect_groups <- function(groups, t, settings) {
+  g <- settings$gradient
+  n <- tabulate(groups$id, nbins = length(groups$rows))
+  o <- order(groups$id, t)
+  id <- groups$id[o]
+  ts <- t[o]
+  same <- id[-1] == id[-length(id)]
+  dup <- tabulate(id[-1][same & ts[-1] == ts[-length(ts)]], nbins = length(n)) > 0
+  first <- !duplicated(id)
+  last <- !duplicated(id, fromLast = TRUE)
+  span <- numeric(length(n))
+  span[id[first]] <- ts[last] - ts[first]
+  spread <- if (g$spacing == "index") n - 1 else span
+  n < 3 | dup | n < g$window | (g$period > 0 & !(spread < g$period)) | (g$rescale & !(spread > 0))
 }
 
 # Up to ten bullets "series: reason" (cli-escaped), and a count of the rest.
@@ -267,7 +279,8 @@ check_columns <- function(data, spec, probs, call) {
 # label and its by-values.
 series_groups <- function(data, by) {
   if (length(by) == 0) {
-    return(list(rows = list(seq_len(nrow(data))), label = "1", values = data.frame(row.names = 1L)))
+    return(list(rows = list(seq_len(nrow(data))), id = rep(1L, nrow(data)), label = "1",
+                values = data.frame(row.names = 1L)))
   }
   # Integer codes per column, combined pairwise and renumbered so they stay
   # small; pasting strings for every row would dominate large studies.
@@ -286,6 +299,7 @@ series_groups <- function(data, by) {
   rownames(values) <- NULL
   # encodeString() shows control characters as escapes in messages.
   parts <- lapply(by, function(b) paste0(b, "=", encodeString(as.character(values[[b]]))))
-  list(rows = rows, label = do.call(paste, c(parts, sep = ", ")), values = as.data.frame(values))
+  list(rows = rows, id = id, label = do.call(paste, c(parts, sep = ", ")),
+       values = as.data.frame(values))
 }
 

@@ -159,6 +159,18 @@ test_that("na_action = \"skip\" tests the rest and reports the skipped series", 
   out <- utils::capture.output(print(res))
   expect_true(any(grepl("2 series skipped", out)))
   expect_true(any(grepl("id=5: non-finite values in y", out)))
+  # Structural faults are found too: two steps, a window too long, a span
+  # as long as the period.
+  d2 <- null_study(5, 9, seed = 3)
+  d2 <- d2[!(d2$id == 1 & d2$t > 2), ]
+  d2$t[d2$id == 4] <- d2$t[d2$id == 4] * 50
+  expect_warning(res2 <- property_test(d2, "y", "t", by = "id", n_perm = 99, seed = 1, alpha = 0.05,
+                                       period = 360, na_action = "skip"),
+                 class = "propgrad_warning_skipped")
+  expect_equal(res2$id, c(2, 3, 5))
+  reasons <- attr(res2, "settings")$skipped$reason
+  expect_match(reasons[1], "at least 3 steps")
+  expect_match(reasons[2], "period 360")
   # Nothing left to test is still an error.
   expect_error(property_test(d[d$id == 5, ], "y", "t", by = "id", na_action = "skip"),
                class = "propgrad_error_series")
