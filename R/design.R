@@ -239,6 +239,10 @@ check_columns <- function(data, spec, probs, call) {
     }
   }
   if (length(spec$property) != 1) abort_input("{.arg property} must name one column.", call = call)
+  if (anyDuplicated(spec$output)) {
+    abort_input("{.arg output} names {.val {unique(spec$output[duplicated(spec$output)])}} more than once; each output is one series per group.",
+                "propgrad_error_column", call = call)
+  }
   needed <- unique(c(spec$output, spec$property, spec$by, probs))
   missing_cols <- setdiff(needed, names(data))
   if (length(missing_cols)) {
@@ -250,6 +254,14 @@ check_columns <- function(data, spec, probs, call) {
   if (length(clash)) {
     abort_input(c("The {.arg by} column{?s} {.val {clash}} {?has/have} the name of {?a/} result column{?s}.",
                   i = "{cli::qty(length(clash))}Rename {?it/them} first (the result would overwrite {?it/them}), e.g. {.code names(data)[names(data) == {deparse(clash[1])}] <- {deparse(paste0(clash[1], '_id'))}}."),
+                "propgrad_error_column", call = call)
+  }
+  # A matrix or data-frame column would be split into several columns by
+  # as.matrix() and misaligned with the names.
+  wide <- Filter(function(col) !is.null(dim(data[[col]])), needed)
+  if (length(wide)) {
+    abort_input(c("Column{?s} {.val {wide}} {?is a matrix or data frame/are matrices or data frames} inside {.arg data}.",
+                  i = "Give each output its own column, e.g. {.code cbind(data[setdiff(names(data), {deparse(wide[1])})], as.data.frame(data[[{deparse(wide[1])}]]))}."),
                 "propgrad_error_column", call = call)
   }
   overlap <- intersect(spec$by, c(spec$output, spec$property))

@@ -137,8 +137,8 @@ warn_about_results <- function(res, series, settings, labels) {
   nonfinite <- !res$finite
   if (any(nonfinite)) {
     n_bad <- sum(nonfinite)
-    pg_warn(c("{n_bad} series ha{?s/ve} a non-finite statistic{name(nonfinite)} and get{?s/} no p-value (NA).",
-              i = "Very small or very large property steps overflow the gradient: rescale the property ({.code rescale = TRUE})."),
+    pg_warn(c("{n_bad} series ha{?s/ve} a non-finite statistic{name(nonfinite)} and {cli::qty(n_bad)}get{?s/} no p-value (NA).",
+              i = "Outputs near the largest double (about 1.8e308) overflow the statistic: divide them by a constant first."),
             "propgrad_warning_nonfinite")
   }
   if (settings$statistic == "mi" && any(n_steps <= 6)) {

@@ -138,7 +138,7 @@ property_test <- function(data, output, property, by = NULL,
       abort_input(c("{.arg property} is missing.", i = "Name the property column, or give a formula {.code output ~ property | by}."),
                   "propgrad_error_missing", call = call)
     }
-    spec <- list(output = output, property = property, by = by)
+    spec <- list(output = output, property = property, by = if (is.character(by)) unique(by) else by)
   }
   check_columns(data, spec, probs, call)
   check_flag(joint, arg = "joint", call = call)

@@ -64,6 +64,19 @@ test_that("I() columns are plain numbers and give the same result", {
   expect_identical(a$estimate, b$estimate)
 })
 
+test_that("matrix columns and repeated output names are refused", {
+  d <- design_df()
+  d$m <- matrix(stats::rnorm(48), 24)
+  expect_error(property_test(d, "m", "t", by = "id", n_perm = 99, seed = 1), class = "propgrad_error_column")
+  expect_error(property_test(d, c("y", "y"), "t", by = "id", n_perm = 99, seed = 1),
+               class = "propgrad_error_column")
+  # Repeating a by column changes nothing.
+  a <- property_test(d, "y", "t", by = "id", n_perm = 99, seed = 1, alpha = 0.05)
+  b <- property_test(d, "y", "t", by = c("id", "id"), n_perm = 99, seed = 1, alpha = 0.05)
+  expect_identical(a$p.value, b$p.value)
+  expect_named(b, names(a))
+})
+
 test_that("a character score column is called not numeric, not non-finite", {
   d <- design_df()
   d$flips <- rep(0:1, 12)
