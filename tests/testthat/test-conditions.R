@@ -17,6 +17,16 @@ test_that("every condition class used in R/ is in the registry", {
   expect_equal(direct, character())
 })
 
+test_that("every error a snapshot records is a propgrad class", {
+  snaps <- list.files(test_path("_snaps"), "\\.md$", full.names = TRUE)
+  skip_if(length(snaps) == 0, "no snapshots next to the tests")
+  lines <- unlist(lapply(snaps, readLines, warn = FALSE))
+  shown <- grep("^    (Condition|Error|Warning|Message) <[^>]+>$", lines, value = TRUE)
+  expect_gt(length(shown), 50)
+  classes <- sub("^    \\S+ <([^>]+)>$", "\\1", shown)
+  expect_equal(classes[!grepl("^propgrad_(error|warning|message)", classes)], character())
+})
+
 test_that("signalling helpers attach families and refuse unknown classes", {
   e <- rlang::catch_cnd(propgrad:::abort_input("x", "propgrad_error_number"))
   expect_s3_class(e, c("propgrad_error_number", "propgrad_error_input", "propgrad_error"))
