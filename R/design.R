@@ -294,15 +294,7 @@ series_groups <- function(data, by) {
     return(list(rows = list(seq_len(nrow(data))), id = rep(1L, nrow(data)), label = "1",
                 values = data.frame(row.names = 1L)))
   }
-  # Integer codes per column, combined pairwise and renumbered so they stay
-  # small; pasting strings for every row would dominate large studies.
-  id <- rep(1, nrow(data))
-  for (b in by) {
-    x <- data[[b]]
-    code <- match(x, unique(x))
-    id <- (id - 1) * max(code) + code
-    id <- match(id, unique(id))
-  }
+  id <- group_ids(data[by])
   # id numbers series 1..G in order of first appearance: a factor as it is.
   groups <- structure(id, levels = as.character(seq_len(max(id))), class = "factor")
   rows <- unname(split(seq_len(nrow(data)), groups))
@@ -313,5 +305,20 @@ series_groups <- function(data, by) {
   parts <- lapply(by, function(b) paste0(b, "=", encodeString(as.character(values[[b]]))))
   list(rows = rows, id = id, label = do.call(paste, c(parts, sep = ", ")),
        values = as.data.frame(values))
+}
+
+# Group numbers 1..G, in order of first appearance, of the rows of a list of
+# equally long columns. Integer codes per column are combined pairwise and
+# renumbered so they stay small: no pasted key, so no separator that a value
+# could contain, and fast for large studies.
+group_ids <- function(columns) {
+  n <- if (length(columns)) length(columns[[1]]) else 0L
+  id <- rep(1, n)
+  for (x in columns) {
+    code <- match(x, unique(x))
+    id <- (id - 1) * max(code) + code
+    id <- match(id, unique(id))
+  }
+  id
 }
 

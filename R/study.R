@@ -213,6 +213,7 @@ compare_models <- function(tests, models, model = "model", over = NULL,
                            conf_level = 0.95, n_boot = 2000, seed = NULL) {
   call <- rlang::current_env()
   layout <- study_layout(tests, over, call, exclude = model)
+  if (is.factor(models)) models <- as.character(models)
   if (!is.character(models) || length(models) != 2 || anyNA(models) || models[1] == models[2]) {
     abort_input("{.arg models} must be two different model names.", "propgrad_error_input", call = call)
   }
@@ -230,8 +231,9 @@ compare_models <- function(tests, models, model = "model", over = NULL,
   settings <- list(test = test, n_perm = as.numeric(n_perm), n_boot = as.numeric(n_boot),
                    conf_level = conf_level, seed = check_seed(seed, call), alpha = alpha,
                    tolerance = attr(tests, "settings")$tolerance %||% 1e-9, p_conf_level = 0.99)
-  input <- do.call(paste, c(lapply(layout$over, function(o) as.character(tests[[o]])), sep = "\r"))
+  input <- group_ids(unclass(tests)[layout$over])
   groups <- split(seq_len(nrow(tests)), layout$group_id)
+  dropped <- 0
   rows <- lapply(groups, function(i) {
     m <- as.character(tests[[model]][i])
     a <- i[m == models[1]]
@@ -243,9 +245,17 @@ compare_models <- function(tests, models, model = "model", over = NULL,
     }
     shared <- intersect(input[a], input[b])
     d <- tests$estimate[b[match(shared, input[b])]] - tests$estimate[a[match(shared, input[a])]]
+    # A pair with a non-finite EPGM (no p-value either) has no difference.
+    dropped <<- dropped + sum(!is.finite(d))
+    d <- d[is.finite(d)]
     data.frame(model_1 = models[1], model_2 = models[2], n_pairs = length(d),
                paired_test(d, settings))
   })
+  if (dropped > 0) {
+    pg_warn(c("Left out {dropped} pair{?s} whose EPGM is not finite.",
+              i = "Those series have no statistic (see the warning of {.fn property_test}); the comparison uses the other pairs."),
+            "propgrad_warning_nonfinite")
+  }
   out <- cbind(layout$keys[vapply(groups, `[[`, integer(1), 1L), , drop = FALSE],
                do.call(rbind, rows))
   rownames(out) <- NULL
@@ -315,7 +325,8 @@ study_layout <- function(tests, over, call, exclude = NULL) {
   if (nrow(tests) == 0) abort_input("The tests have no rows.", "propgrad_error_length", call = call)
   by <- attr(tests, "settings")$by
   if (is.null(over)) over <- by[1]
-  if (length(over) == 0 || !all(over %in% by)) {
+  over <- unique(over)
+  if (!is.character(over) || length(over) == 0 || !all(over %in% by)) {
     abort_input(c("{.arg over} must name {.arg by} columns of the tests (the inputs to average over).",
                   i = "The tests were grouped by {.val {by}}."),
                 "propgrad_error_column", call = call)
@@ -325,7 +336,13 @@ study_layout <- function(tests, over, call, exclude = NULL) {
                 "propgrad_error_column", call = call)
   }
   keys <- c(setdiff(by, c(over, exclude)), "output")
-  id <- do.call(paste, c(lapply(keys, function(k) as.character(tests[[k]])), sep = "\r"))
+  gone <- setdiff(c(by, "output", "estimate"), names(tests))
+  if (length(gone)) {
+    abort_input(c("The tests lack column{?s} {.val {gone}}, which {?it was/they were} tested by.",
+                  i = "Keep the columns {.fn property_test} returned, or run it again."),
+                "propgrad_error_column", call = call)
+  }
+  id <- group_ids(unclass(tests)[keys])
   list(over = over, group_id = factor(id, levels = unique(id)),
        keys = as.data.frame(tests)[keys])
 }

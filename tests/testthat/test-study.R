@@ -125,3 +125,35 @@ test_that("model comparison refuses bad input", {
   expect_error(compare_models(pg_study, c("unbiased", "dark_cats_bias")), class = "propgrad_error_type")
   expect_snapshot(error = TRUE, compare_models(study_tests, c("unbiased", "resnet")))
 })
+
+test_that("models as a factor, inputs whose names hold separators, lost columns and NA EPGMs", {
+  models <- factor(c("unbiased", "dark_cats_bias"))
+  a <- compare_models(study_tests, models, seed = 1)
+  b <- compare_models(study_tests, as.character(models), seed = 1)
+  expect_identical(a$p.value, b$p.value)
+  # Inputs are told apart by value, not by a pasted key: "a\r" + "b" and
+  # "a" + "\rb" are two inputs.
+  t2 <- study_tests
+  img <- as.character(t2$image)
+  prop <- as.character(t2$property)
+  t2$image <- ifelse(img == "img01", "x\r", ifelse(img == "img02", "x", img))
+  t2$property <- ifelse(img == "img02" & prop == "background", "\rbackground", prop)
+  ref <- compare_models(study_tests, c("unbiased", "dark_cats_bias"), over = c("image", "property"),
+                        seed = 1)
+  got <- compare_models(t2, c("unbiased", "dark_cats_bias"), over = c("image", "property"), seed = 1)
+  expect_identical(got$n_pairs, ref$n_pairs)
+  expect_identical(got$p.value, ref$p.value)
+  # A by column the tests lost is named, not silently ignored.
+  lost <- study_tests
+  lost$model <- NULL
+  expect_error(summary(lost, over = "image"), class = "propgrad_error_column")
+  # A pair with a non-finite EPGM is left out with a warning.
+  na <- study_tests
+  na$estimate[na$model == "dark_cats_bias"][1] <- NA
+  quiet <- c("propgrad_warning_resolution", "propgrad_warning_small_n")
+  expect_warning(cmp <- suppressWarnings(compare_models(na, c("unbiased", "dark_cats_bias"), seed = 1),
+                                         classes = quiet),
+                 class = "propgrad_warning_nonfinite")
+  full <- compare_models(study_tests, c("unbiased", "dark_cats_bias"), seed = 1)
+  expect_equal(sum(cmp$n_pairs), sum(full$n_pairs) - 1)
+})
