@@ -311,8 +311,7 @@ series_groups <- function(data, by) {
 # equally long columns. Integer codes per column are combined pairwise and
 # renumbered so they stay small: no pasted key, so no separator that a value
 # could contain, and fast for large studies.
-group_ids <- function(columns) {
-  n <- if (length(columns)) length(columns[[1]]) else 0L
+group_ids <- function(columns, n = length(columns[[1]])) {
   id <- rep(1, n)
   for (x in columns) {
     code <- match(x, unique(x))

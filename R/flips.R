@@ -122,9 +122,8 @@ flip_correlation <- function(data, score = "estimate", flips = "flips", by = NUL
   check_whole(n_perm, 1, 1e7, arg = "n_perm", call = call)
   settings <- list(n_perm = as.numeric(n_perm), seed = check_seed(seed, call), tolerance = 1e-9,
                    p_conf_level = 0.99)
-  id <- if (length(by)) do.call(paste, c(lapply(by, function(b) as.character(data[[b]])), sep = "\r"))
-        else rep("", nrow(data))
-  groups <- split(seq_len(nrow(data)), factor(id, levels = unique(id)))
+  id <- group_ids(unclass(data)[by], nrow(data))
+  groups <- unname(split(seq_len(nrow(data)), factor(id, levels = unique(id))))
   if (is.null(block)) warn_repeated(data, groups, by)
   rows <- lapply(groups, function(i) {
     x <- data[[score]][i]
