@@ -20,7 +20,9 @@
 #' plot_image_strip(imgs, seq(0, 1, length.out = 9), n = 5)
 plot_image_strip <- function(images, values, n = 5, draw = TRUE) {
   call <- rlang::current_env()
+  check_required("images", call)
   if (inherits(images, "propgrad_images") && missing(values)) values <- images$strengths
+  check_required("values", call)
   images <- as_image_list(images, call)
   check_finite_numbers(values, "values", call)
   if (length(values) != length(images)) {

@@ -13,9 +13,9 @@ pg_palette <- c("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"
 #' A minimal theme with the legend at the bottom, and the colour-blind-safe
 #' Okabe-Ito palette for discrete colours and fills.
 #'
-#' @param base_size Base font size.
+#' @param base_size Base font size, a positive number.
 #' @param ... Passed to [ggplot2::scale_colour_manual()] or
-#'   [ggplot2::scale_fill_manual()].
+#'   [ggplot2::scale_fill_manual()], except `values` (the palette).
 #' @return A ggplot2 theme or scale.
 #' @export
 #' @examples
@@ -23,6 +23,11 @@ pg_palette <- c("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"
 #' ggplot(mtcars, aes(wt, mpg, colour = factor(cyl))) + geom_point() +
 #'   scale_colour_propgrad() + theme_propgrad()
 theme_propgrad <- function(base_size = 11) {
+  if (!is.numeric(base_size) || length(base_size) != 1 || !is.finite(base_size) || base_size <= 0) {
+    abort_input(c("{.arg base_size} must be a positive number of points, e.g. {.code 11}.",
+                  x = "You supplied {.obj_type_friendly {base_size}}."),
+                "propgrad_error_number", call = rlang::current_env())
+  }
   ggplot2::theme_minimal(base_size = base_size) +
     ggplot2::theme(legend.position = "bottom", panel.grid.minor = ggplot2::element_blank(),
                    strip.text = ggplot2::element_text(face = "bold"),
@@ -31,11 +36,21 @@ theme_propgrad <- function(base_size = 11) {
 
 #' @rdname theme_propgrad
 #' @export
-scale_colour_propgrad <- function(...) ggplot2::scale_colour_manual(values = pg_palette, ...)
+scale_colour_propgrad <- function(...) pg_scale(ggplot2::scale_colour_manual, ...)
 
 #' @rdname theme_propgrad
 #' @export
-scale_fill_propgrad <- function(...) ggplot2::scale_fill_manual(values = pg_palette, ...)
+scale_fill_propgrad <- function(...) pg_scale(ggplot2::scale_fill_manual, ...)
+
+# ggplot2 would answer a second `values` with "matched by multiple actual arguments".
+pg_scale <- function(scale, ..., call = rlang::caller_env()) {
+  if ("values" %in% ...names()) {
+    abort_input(c("{.arg values} cannot be set: these scales use propgrad's palette.",
+                  i = "For other colours use {.fn ggplot2::scale_colour_manual} or {.fn ggplot2::scale_fill_manual}."),
+                "propgrad_error_dots", call = call)
+  }
+  scale(values = pg_palette, ...)
+}
 
 #' Output curves along an intervention
 #'
@@ -67,6 +82,7 @@ scale_fill_propgrad <- function(...) ggplot2::scale_fill_manual(values = pg_pale
 plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, probs = NULL,
                         polar = FALSE, draw = TRUE) {
   call <- rlang::current_env()
+  check_required("data", call)
   if (inherits(data, "propgrad_tests") && missing(tests)) {
     # An explain() result carries its curves.
     tests <- data
@@ -81,6 +97,7 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
                   i = "Pass the curves' data and the {.fn property_test} result made from it, or an {.fn explain} result alone."),
                 "propgrad_error_missing", call = call)
   }
+  check_required("where", call)
   check_flag(polar, arg = "polar", call = call)
   check_tests(tests, call)
   s <- attr(tests, "settings")
@@ -182,6 +199,7 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
 #' plot_dynamics(tests, x = "epoch", facet = "arch")
 plot_dynamics <- function(tests, x = "epoch", colour = NULL, facet = NULL, draw = TRUE) {
   call <- rlang::current_env()
+  check_required("tests", call)
   check_tests(tests, call)
   by <- attr(tests, "settings")$by
   check_by_columns(list(x = x, colour = colour, facet = facet), by, call)
