@@ -36,7 +36,7 @@ plot_image_strip <- function(images, values, n = 5, draw = TRUE) {
   span <- diff(range(values))
   width <- if (span > 0) 0.9 * span / length(pick) else 1
   pos <- data.frame(index = pick, value = values[pick])
-  if (!draw) return(pos)
+  if (!check_flag(draw, arg = "draw", call = call)) return(pos)
   p <- ggplot2::ggplot(pos, ggplot2::aes(.data$value, 0.5)) + ggplot2::geom_blank()
   for (k in seq_along(pick)) {
     img <- images[[pick[k]]]

@@ -104,3 +104,8 @@ test_that("missing images or values are named, unless the images carry their val
   x <- propgrad:::new_images(array(0.5, c(3, 4, 4, 3)), 1:3, "light")
   expect_equal(plot_image_strip(x, draw = FALSE)$value, 1:3)
 })
+
+test_that("draw must be TRUE or FALSE", {
+  imgs <- lapply(c(0.2, 0.5, 0.8), function(v) array(v, c(4, 4, 3)))
+  expect_error(plot_image_strip(imgs, 1:3, draw = NA), "`draw`", class = "propgrad_error_input")
+})

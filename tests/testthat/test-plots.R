@@ -165,3 +165,12 @@ test_that("the theme and scales check their arguments", {
   expect_equal(theme_propgrad(base_size = 14)$text$size, 14)
   expect_equal(scale_colour_propgrad(name = "model")$name, "model")
 })
+
+test_that("unknown scale arguments and a non-flag draw are refused", {
+  expect_error(scale_colour_propgrad(colours = "red"), "colours", class = "propgrad_error_dots")
+  expect_equal(scale_fill_propgrad(breaks = "a")$breaks, "a")
+  expect_error(plot_curves(pg_study, plot_tests, where, draw = NA), "`draw`", class = "propgrad_error_input")
+  expect_error(ggplot2::autoplot(plot_tests, draw = "no"), "`draw`", class = "propgrad_error_input")
+  expect_error(ggplot2::autoplot(summary(plot_tests, seed = 1), draw = NA), "`draw`",
+               class = "propgrad_error_input")
+})
