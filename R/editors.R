@@ -51,6 +51,7 @@ external_editor <- function(command, strengths, property = "edit", period = NULL
                 "propgrad_error_number", call = call)
   }
   split_command(command, call)
+  check_label_period(property, period, call)
   structure(list(kind = "external", strengths = check_strengths(strengths, call), command = command,
                  property = property, period = period, timeout = timeout),
             class = "propgrad_intervention")
@@ -61,6 +62,11 @@ run_external <- function(img, editor, call) {
   dir <- tempfile("propgrad-edit-")
   dir.create(dir)
   on.exit(unlink(dir, recursive = TRUE), add = TRUE)
+  program <- split_command(editor$command, call)[1]
+  if (!nzchar(Sys.which(program))) {
+    pg_abort(c("The external editor's program {.file {program}} was not found.",
+               i = "Give its full path, or put its folder on the PATH."), "propgrad_error_editor", call = call)
+  }
   input <- file.path(dir, "input.png")
   png::writePNG(img[1, , , ], input)
   d <- dim(img)
@@ -242,6 +248,7 @@ edited_images <- function(folder, strengths, property = "edit", period = NULL) {
                 "propgrad_error_column", call = call)
   }
   check_strengths(strengths$strength, call)
+  check_label_period(property, period, call)
   files <- files_inside(folder, strengths$file, call)
   batch <- as_image_batch(files, call = call)
   dimnames(batch) <- NULL

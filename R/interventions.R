@@ -47,6 +47,7 @@ intervention <- function(kind, strengths, ..., property = kind) {
   call <- rlang::current_env()
   check_required(c("kind", "strengths"), call)
   kind <- check_choice(kind, intervention_kinds, arg = "kind", call = call)
+  check_label_period(property, NULL, call)
   strengths <- check_strengths(strengths, call)
   args <- list(...)
   allowed <- switch(kind, rotate = , zoom = "padding", translate = c("direction", "padding"),
@@ -124,6 +125,18 @@ check_strengths <- function(strengths, call) {
     abort_input("{.arg strengths} must not repeat a value.", "propgrad_error_ties", call = call)
   }
   sort(as.numeric(strengths))
+}
+
+# The label and period every intervention and propgrad_images carries.
+check_label_period <- function(property, period, call) {
+  if (!is.character(property) || length(property) != 1 || is.na(property)) {
+    abort_input("{.arg property} must be one string that names the property, e.g. {.val fur colour}.",
+                "propgrad_error_type", call = call)
+  }
+  if (!is.null(period) && (!is.numeric(period) || length(period) != 1 || !is.finite(period) || period <= 0)) {
+    abort_input("{.arg period} must be a single positive number (e.g. 360 for degrees), or NULL.",
+                "propgrad_error_number", call = call)
+  }
 }
 
 #' @export
@@ -226,6 +239,7 @@ torch_editor <- function(path, strengths, device = "auto", property = "edit", pe
   check_torch(call)
   path <- check_model_path(path, call)
   strengths <- check_strengths(strengths, call)
+  check_label_period(property, period, call)
   device <- resolve_device(device, call)
   ptr <- torch_call(pg_torch_load(path, device, TRUE), call)
   structure(list(kind = "torch_editor", strengths = strengths, pointer = ptr, path = path,

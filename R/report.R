@@ -37,6 +37,10 @@ pg_report <- function(tests, file, data = NULL, curves = NULL, colour = NULL,
   if (!is.character(file) || length(file) != 1 || is.na(file)) {
     abort_input("{.arg file} must be a single file path.", "propgrad_error_type", call = call)
   }
+  if (!is.null(data) && !is.data.frame(data)) {
+    abort_input("{.arg data} must be the data frame the tests were run on, or NULL.",
+                "propgrad_error_type", call = call)
+  }
   if (!is.character(title) || length(title) != 1 || is.na(title)) {
     abort_input("{.arg title} must be one string.", "propgrad_error_type", call = call)
   }

@@ -167,3 +167,18 @@ test_that("edited_images() says when a file is given for a folder, or a folder f
   expect_snapshot(edited_images(base, base), error = TRUE, cnd_class = TRUE, transform = tidy)
   expect_snapshot(edited_images(csv, csv), error = TRUE, cnd_class = TRUE, transform = tidy)
 })
+
+test_that("labels, periods and a program that does not exist are caught early", {
+  cmd <- "edit {input} {strength} {output}"
+  expect_error(external_editor(cmd, 1:3, property = NULL), class = "propgrad_error_type")
+  expect_error(external_editor(cmd, 1:3, period = "a"), class = "propgrad_error_number")
+  dir <- withr::local_tempdir()
+  table <- data.frame(file = c("a.png", "b.png", "c.png"), strength = 1:3)
+  expect_error(edited_images(dir, table, property = c("a", "b")), class = "propgrad_error_type")
+  expect_error(edited_images(dir, table, period = -360), class = "propgrad_error_number")
+  skip_if_not_installed("processx")
+  skip_if_not_installed("png")
+  missing_program <- external_editor("/no/such/editor {input} {strength} {output}", 1:3)
+  expect_error(intervene(array(0.5, c(4, 4, 3)), missing_program), "was not found",
+               class = "propgrad_error_editor")
+})

@@ -356,3 +356,9 @@ test_that("a grey + alpha patch blends into a grey image by its alpha", {
   # Grey + alpha does not fit an RGB image: 3 or 4 channels are needed.
   expect_error(intervene(array(0.2, c(5, 5, 3)), iv, device = "cpu"), class = "propgrad_error_channels")
 })
+
+test_that("the property label must be one string", {
+  expect_error(intervention("brightness", 1:3, property = NULL), class = "propgrad_error_type")
+  expect_error(intervention("brightness", 1:3, property = c("a", "b")), class = "propgrad_error_type")
+  expect_equal(intervention("brightness", 1:3, property = "light")$property, "light")
+})

@@ -48,6 +48,7 @@ test_that("a folder that cannot be made, or a folder given as the file, is refus
   expect_true(dir.exists(base))
   expect_error(pg_report(tests, file.path(base, "r.html"), title = c("a", "b")),
                class = "propgrad_error_type")
+  expect_error(pg_report(tests, file.path(base, "r.html"), data = 1:3), class = "propgrad_error_type")
 })
 
 test_that("titles with quotes render, and HTML in names fails (if at all) with a classed error", {
