@@ -36,6 +36,7 @@ condition_classes <- c(
   propgrad_error_series = "series of a study that cannot be tested, named by their by-values",
   propgrad_error_engine = "the shuffle engine refused a series",
   propgrad_error_pandoc = "rendering needs pandoc, which is missing",
+  propgrad_error_report = "rmarkdown or pandoc failed to render the report",
   propgrad_error_editor = "an external image editor failed",
   propgrad_error_torch = "a LibTorch error (parent of the torch classes)",
   propgrad_error_torch_unavailable = "propgrad was built without LibTorch",

@@ -4,9 +4,15 @@
 
 #' An external command as an intervention
 #'
-#' The command template is run once per strength through the shell, with
-#' `{input}`, `{strength}` and `{output}` replaced by the (quoted) input PNG
-#' written by propgrad, the strength, and the PNG the command must write.
+#' The command template is run once per strength, with `{input}`,
+#' `{strength}` and `{output}` replaced by the input PNG written by propgrad,
+#' the strength, and the PNG the command must write. The template is split
+#' into a program and its arguments as a shell would (single or double
+#' quotes group words, a backslash escapes a character), but it runs
+#' without a shell: each placeholder becomes part of one argument whatever
+#' characters the paths hold, so quoting placeholders is allowed and
+#' unnecessary. Pipes, redirections, `;`, `&`, `$` and backticks outside
+#' quotes are refused: put them in a script and run the script.
 #' A strength whose command fails (non-zero exit, no output, unreadable or
 #' differently sized output) is reported in the result's `$failures` with a
 #' warning; the other strengths are kept. If every strength fails, an error
@@ -17,7 +23,8 @@
 #' @param strengths The strengths to pass.
 #' @param property A label for the property.
 #' @param period The period of a periodic property, or `NULL`.
-#' @param timeout Seconds allowed per strength (0: no limit).
+#' @param timeout Seconds allowed per strength, a non-negative number (0: no
+#'   limit).
 #' @return A `propgrad_intervention` for [intervene()] and [explain()].
 #' @export
 #' @examples
@@ -28,6 +35,7 @@
 #' }
 external_editor <- function(command, strengths, property = "edit", period = NULL, timeout = 0) {
   call <- rlang::current_env()
+  check_required(c("command", "strengths"), call)
   if (!is.character(command) || length(command) != 1 || is.na(command)) {
     abort_input("{.arg command} must be one command template.", "propgrad_error_type", call = call)
   }
@@ -37,17 +45,28 @@ external_editor <- function(command, strengths, property = "edit", period = NULL
     abort_input(c("{.arg command} must contain the placeholders {.code {{input}}}, {.code {{strength}}} and {.code {{output}}}.",
                   x = "Missing: {.code {missing_fields}}."), "propgrad_error_input", call = call)
   }
-  check_finite_numbers(timeout, "timeout", call)
+  if (!is.numeric(timeout) || length(timeout) != 1 || is.na(timeout) || timeout < 0) {
+    abort_input(c("{.arg timeout} must be a non-negative number of seconds (0: no limit).",
+                  x = "You supplied {.obj_type_friendly {timeout}}{if (is.numeric(timeout) && length(timeout) == 1) paste0(': ', timeout) else ''}."),
+                "propgrad_error_number", call = call)
+  }
+  split_command(command, call)
+  check_label_period(property, period, call)
   structure(list(kind = "external", strengths = check_strengths(strengths, call), command = command,
                  property = property, period = period, timeout = timeout),
             class = "propgrad_intervention")
 }
 
 run_external <- function(img, editor, call) {
-  rlang::check_installed("png", "to pass images to external editors")
+  rlang::check_installed(c("png", "processx"), "to pass images to external editors")
   dir <- tempfile("propgrad-edit-")
   dir.create(dir)
   on.exit(unlink(dir, recursive = TRUE), add = TRUE)
+  program <- split_command(editor$command, call)[1]
+  if (!nzchar(Sys.which(program))) {
+    pg_abort(c("The external editor's program {.file {program}} was not found.",
+               i = "Give its full path, or put its folder on the PATH."), "propgrad_error_editor", call = call)
+  }
   input <- file.path(dir, "input.png")
   png::writePNG(img[1, , , ], input)
   d <- dim(img)
@@ -57,17 +76,22 @@ run_external <- function(img, editor, call) {
   for (k in seq_len(n)) {
     s <- editor$strengths[k]
     output <- file.path(dir, sprintf("output-%04d.png", k))
-    cmd <- editor$command
-    cmd <- gsub("{input}", shQuote(input), cmd, fixed = TRUE)
-    cmd <- gsub("{strength}", format(s, digits = 15), cmd, fixed = TRUE)
-    cmd <- gsub("{output}", shQuote(output), cmd, fixed = TRUE)
-    res <- suppressWarnings(tryCatch(
-      system2("sh", c("-c", shQuote(cmd)), stdout = TRUE, stderr = TRUE,
-              timeout = editor$timeout),
-      error = function(e) structure(conditionMessage(e), status = -1L)))
-    status <- attr(res, "status") %||% 0L
-    problem <- if (status != 0) {
-      sprintf("exit status %d: %s", status, paste(utils::tail(res, 2), collapse = " "))
+    # Placeholders are substituted inside each argument, never re-parsed,
+    # so no path can be read as shell syntax.
+    argv <- split_command(editor$command, call)
+    argv <- gsub("{input}", input, argv, fixed = TRUE)
+    argv <- gsub("{strength}", format(s, digits = 15), argv, fixed = TRUE)
+    argv <- gsub("{output}", output, argv, fixed = TRUE)
+    res <- tryCatch(
+      processx::run(argv[1], argv[-1], error_on_status = FALSE, stderr_to_stdout = TRUE,
+                    timeout = if (editor$timeout > 0) editor$timeout else Inf, cleanup_tree = TRUE),
+      error = function(e) list(status = -1L, stdout = conditionMessage(e)))
+    status <- if (isTRUE(res$timeout)) -1L else res$status %||% -1L
+    problem <- if (isTRUE(res$timeout)) {
+      sprintf("timed out after %s seconds", format(editor$timeout))
+    } else if (status != 0) {
+      lines <- strsplit(cli::ansi_strip(res$stdout %||% ""), "\n")[[1]]
+      sprintf("exit status %d: %s", status, paste(utils::tail(lines, 2), collapse = " "))
     } else if (!file.exists(output)) {
       "the command wrote no output file"
     } else {
@@ -101,6 +125,66 @@ run_external <- function(img, editor, call) {
              failures = if (nrow(failures)) failures)
 }
 
+# The template's words as sh would split them (quotes, backslashes, a
+# leading ~), for running without a shell. Shell syntax outside quotes would
+# silently become literal arguments, so it is refused instead.
+split_command <- function(command, call) {
+  chars <- strsplit(command, "")[[1]]
+  refuse <- function(ch) {
+    abort_input(c("{.arg command} runs without a shell, so {.code {ch}} outside quotes has no meaning.",
+                  i = "Put pipes, redirections and other shell syntax in a script and run the script, or quote the character."),
+                "propgrad_error_input", call = call)
+  }
+  words <- character(0)
+  word <- ""
+  in_word <- FALSE
+  quote <- ""
+  i <- 1
+  while (i <= length(chars)) {
+    ch <- chars[i]
+    if (quote == "'") {
+      if (ch == "'") quote <- "" else word <- paste0(word, ch)
+    } else if (quote == "\"") {
+      if (ch == "\"") {
+        quote <- ""
+      } else if (ch == "\\" && i < length(chars) && chars[i + 1] %in% c("\"", "\\", "$", "`")) {
+        i <- i + 1
+        word <- paste0(word, chars[i])
+      } else if (ch %in% c("$", "`")) {
+        refuse(ch)
+      } else {
+        word <- paste0(word, ch)
+      }
+    } else if (ch %in% c(" ", "\t", "\n")) {
+      if (in_word) words <- c(words, word)
+      word <- ""
+      in_word <- FALSE
+    } else {
+      at_home <- i == length(chars) || chars[i + 1] %in% c("/", " ", "\t")
+      if (ch == "~" && !in_word && at_home) ch <- path.expand("~")
+      in_word <- TRUE
+      if (ch %in% c("'", "\"")) {
+        quote <- ch
+      } else if (ch == "\\" && i < length(chars)) {
+        i <- i + 1
+        word <- paste0(word, chars[i])
+      } else if (ch %in% c("|", ";", "&", "<", ">", "(", ")", "$", "`", "*")) {
+        refuse(ch)
+      } else {
+        word <- paste0(word, ch)
+      }
+    }
+    i <- i + 1
+  }
+  if (nzchar(quote)) {
+    abort_input(c("{.arg command} has an unmatched {.code {quote}} quote.",
+                  i = "Close the quote, or escape the character with a backslash."),
+                "propgrad_error_input", call = call)
+  }
+  if (in_word) words <- c(words, word)
+  words
+}
+
 # Edited PNGs may gain or lose an alpha channel; match the input's channels.
 match_channels <- function(batch, channels) {
   have <- dim(batch)[4]
@@ -123,7 +207,8 @@ match_channels <- function(batch, channels) {
 #'
 #' @param folder The folder holding the images.
 #' @param strengths A CSV file or data frame with columns `file` (names
-#'   relative to `folder`) and `strength`.
+#'   relative to `folder`) and `strength`. Names that lead outside `folder`
+#'   (absolute paths, `..`, links pointing out of it) are refused.
 #' @param property A label for the property.
 #' @param period The period of a periodic property, or `NULL`.
 #' @return A [propgrad_images] object.
@@ -135,10 +220,22 @@ match_channels <- function(batch, channels) {
 #' edited_images(dir, data.frame(file = paste0(1:3, ".png"), strength = 1:3))
 edited_images <- function(folder, strengths, property = "edit", period = NULL) {
   call <- rlang::current_env()
-  if (!is.character(folder) || length(folder) != 1 || !dir.exists(folder)) {
-    abort_input("{.arg folder} must be an existing folder.", "propgrad_error_file", call = call)
+  check_required(c("folder", "strengths"), call = call)
+  if (!is.character(folder) || length(folder) != 1 || is.na(folder)) {
+    abort_input("{.arg folder} must be one folder path, not {.obj_type_friendly {folder}}.",
+                "propgrad_error_type", call = call)
+  }
+  if (!dir.exists(folder)) {
+    abort_input(c(if (file.exists(folder)) "{.arg folder} {.file {folder}} is a file, not a folder."
+                  else "Folder {.file {folder}} does not exist.",
+                  i = "Give the folder that holds the edited images."), "propgrad_error_file", call = call)
   }
   if (is.character(strengths) && length(strengths) == 1) {
+    if (dir.exists(strengths)) {
+      abort_input(c("Strength table {.file {strengths}} is a folder, not a file.",
+                    i = "Give the CSV file with columns {.field file} and {.field strength}."),
+                  "propgrad_error_file", call = call)
+    }
     if (!file.exists(strengths)) {
       abort_input("Strength table {.file {strengths}} does not exist.", "propgrad_error_file", call = call)
     }
@@ -151,8 +248,37 @@ edited_images <- function(folder, strengths, property = "edit", period = NULL) {
                 "propgrad_error_column", call = call)
   }
   check_strengths(strengths$strength, call)
-  files <- file.path(folder, as.character(strengths$file))
+  check_label_period(property, period, call)
+  files <- files_inside(folder, strengths$file, call)
   batch <- as_image_batch(files, call = call)
   dimnames(batch) <- NULL
   new_images(batch, as.numeric(strengths$strength), property, period)
+}
+
+# The table's file names as paths inside `folder`: a name that is absolute,
+# climbs out with "..", or resolves (through links) outside the folder could
+# make a shared CSV read any file the user can read, so it is refused.
+files_inside <- function(folder, names, call) {
+  names <- as.character(names)
+  if (anyNA(names) || any(!nzchar(names))) {
+    abort_input(c("Every {.field file} entry must name an image.",
+                  x = "Entr{?y/ies} {which(is.na(names) | !nzchar(names))} {?is/are} empty."),
+                "propgrad_error_file", call = call)
+  }
+  root <- normalizePath(folder, winslash = "/", mustWork = TRUE)
+  root <- paste0(sub("/+$", "", root), "/")
+  files <- file.path(folder, names)
+  resolved <- normalizePath(files, winslash = "/", mustWork = FALSE)
+  parts <- strsplit(gsub("\\\\", "/", names), "/")
+  outside <- grepl("^(/|\\\\|~|[A-Za-z]:)", names) |
+    vapply(parts, function(p) ".." %in% p, TRUE) |
+    (file.exists(files) & !startsWith(resolved, root))
+  if (any(outside)) {
+    bad <- names[outside]
+    abort_input(c("The strength table names {length(bad)} file{?s} outside {.file {folder}}.",
+                  x = "Outside: {.val {utils::head(bad, 5)}}{if (length(bad) > 5) ', ...' else ''}.",
+                  i = "Give names relative to the folder, without {.code ..}, absolute paths or links leading out of it."),
+                "propgrad_error_file", call = call)
+  }
+  files
 }

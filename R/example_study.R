@@ -26,7 +26,17 @@ run_example_study <- function(out_dir = "propgrad-demo", n_perm = 10000, seed = 
   if (!is.character(out_dir) || length(out_dir) != 1 || is.na(out_dir)) {
     abort_input("{.arg out_dir} must be a single folder path.", "propgrad_error_type")
   }
+  # Checked before the study runs, so a bad folder does not waste the run.
+  if (file.exists(out_dir) && !dir.exists(out_dir)) {
+    abort_input(c("{.arg out_dir} {.file {out_dir}} is a file, not a folder.",
+                  i = "Give a folder to write the results into; it is created if missing."),
+                "propgrad_error_file")
+  }
   dir.create(out_dir, recursive = TRUE, showWarnings = FALSE)
+  if (!dir.exists(out_dir) || file.access(out_dir, 2) != 0) {
+    abort_input(c("Cannot write to {.arg out_dir} {.file {out_dir}}: it cannot be created or is not writable.",
+                  i = "Give a folder you can write to."), "propgrad_error_file")
+  }
   res <- property_test(propgrad::pg_study, p_cat ~ strength | image + model + property,
                        n_perm = n_perm, seed = seed, nthreads = nthreads,
                        probs = c("p_cat", "p_dog"))

@@ -13,8 +13,8 @@
 #'   [external_editor()].
 #' @param models A [torch_model()], a named list of them, or functions
 #'   taking an N x H x W x C array (values 0..1) and returning a matrix (or
-#'   vector) with one row per image. Unnamed models are called `model1`,
-#'   `model2`, ...
+#'   vector) with one row per image, all with the same output columns.
+#'   Unnamed models are called `model1`, `model2`, ...
 #' @param output Which output columns to test (names or numbers); `NULL`
 #'   tests every column when there are at most 10.
 #' @param type,preprocess,batch_size,classes Passed to
@@ -39,6 +39,7 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
                     preprocess = torch_preprocess(), batch_size = 32, classes = NULL,
                     device = "auto", progress = interactive(), ...) {
   call <- rlang::current_env()
+  check_required(c("images", "models"), call)
   models <- check_models(models, call)
   check_flag(progress, arg = "progress", call = call)
   sweeps <- explain_sweeps(images, intervention, device, batch_size, call)
@@ -55,6 +56,7 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
       if (progress) cli::cli_progress_update(.envir = call)
     }
   }
+  check_same_outputs(rows, call)
   data <- do.call(rbind, rows)
   outs <- setdiff(names(data), c("image", "model", "strength"))
   tested <- pick_outputs(output, outs, call)
@@ -149,4 +151,20 @@ pick_outputs <- function(output, outs, call) {
                 "propgrad_error_column", call = call)
   }
   output
+}
+
+# Every model's output columns must match: one table holds all curves, and
+# filling NA would test a column for some models only.
+check_same_outputs <- function(rows, call) {
+  cols <- lapply(rows, function(r) setdiff(names(r), c("image", "model", "strength")))
+  if (length(unique(cols)) > 1) {
+    model <- vapply(rows, function(r) r$model[1], "")
+    keep <- !duplicated(paste(model, vapply(cols, paste, "", collapse = "\r")))
+    lines <- sprintf("%s: %s", model[keep], vapply(cols[keep], paste, "", collapse = ", "))
+    lines <- stats::setNames(gsub("([{}])", "\\1\\1", lines), rep("x", length(lines)))
+    abort_input(c("The models return different output columns, so their curves cannot be tested together.",
+                  lines,
+                  i = "Make every model return the same columns, or explain the models in separate calls."),
+                "propgrad_error_model", call = call)
+  }
 }

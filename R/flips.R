@@ -14,6 +14,7 @@
 #' prediction_flips(cbind(cat = p_cat, dog = 1 - p_cat))   # 2
 prediction_flips <- function(probs) {
   call <- rlang::current_env()
+  check_required("probs", call)
   probs <- as_output_matrix(probs, "probs", call)
   if (ncol(probs) < 2) {
     abort_input(c("{.arg probs} needs one column per class (at least 2).",
@@ -55,6 +56,7 @@ count_flips <- function(probs) {
 #' flip_prediction(tests, score = c("estimate", "z"))
 flip_prediction <- function(data, score = "estimate", flips = "flips") {
   call <- rlang::current_env()
+  check_required("data", call)
   flipped <- flip_outcome(data, score, flips, call)
   if (all(flipped) || !any(flipped)) {
     abort_input(c("Flip prediction needs series with and without flips.",
@@ -109,6 +111,7 @@ flip_prediction <- function(data, score = "estimate", flips = "flips") {
 flip_correlation <- function(data, score = "estimate", flips = "flips", by = NULL, block = NULL,
                              n_perm = 9999, seed = NULL) {
   call <- rlang::current_env()
+  check_required("data", call)
   if (length(score) != 1) abort_input("{.arg score} must name one column.", call = call)
   flip_outcome(data, score, flips, call, require_counts = TRUE)
   missing_by <- setdiff(c(by, block), names(data))

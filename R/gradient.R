@@ -54,6 +54,7 @@
 property_gradient <- function(y, t = NULL, spacing = c("property", "index"), rescale = FALSE,
                               period = NULL, smooth = NULL, ties = c("error", "mean")) {
   call <- rlang::current_env()
+  check_required("y", call)
   ties <- check_choice(ties, c("error", "mean"), arg = "ties", call = call)
   settings <- gradient_settings(spacing, rescale, period, smooth, call = call)
   series <- prepare_series(y, t, ties = ties, call = call)
@@ -88,6 +89,7 @@ property_gradient <- function(y, t = NULL, spacing = c("property", "index"), res
 #' epgm(cbind(cat = p, dog = 1 - p), t)
 epgm <- function(y, t = NULL, ...) {
   call <- rlang::current_env()
+  check_required("y", call)
   opts <- gradient_dots(list(...), call = call)
   settings <- gradient_settings(opts$spacing, opts$rescale, opts$period, opts$smooth, call = call)
   series <- prepare_series(y, t, ties = opts$ties, call = call)

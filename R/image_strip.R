@@ -20,7 +20,9 @@
 #' plot_image_strip(imgs, seq(0, 1, length.out = 9), n = 5)
 plot_image_strip <- function(images, values, n = 5, draw = TRUE) {
   call <- rlang::current_env()
+  check_required("images", call)
   if (inherits(images, "propgrad_images") && missing(values)) values <- images$strengths
+  check_required("values", call)
   images <- as_image_list(images, call)
   check_finite_numbers(values, "values", call)
   if (length(values) != length(images)) {
@@ -34,7 +36,7 @@ plot_image_strip <- function(images, values, n = 5, draw = TRUE) {
   span <- diff(range(values))
   width <- if (span > 0) 0.9 * span / length(pick) else 1
   pos <- data.frame(index = pick, value = values[pick])
-  if (!draw) return(pos)
+  if (!check_flag(draw, arg = "draw", call = call)) return(pos)
   p <- ggplot2::ggplot(pos, ggplot2::aes(.data$value, 0.5)) + ggplot2::geom_blank()
   for (k in seq_along(pick)) {
     img <- images[[pick[k]]]

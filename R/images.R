@@ -47,7 +47,9 @@ as.array.propgrad_images <- function(x, ...) x$images
 #' @export
 `[.propgrad_images` <- function(x, i) {
   idx <- seq_along(x$strengths)[i]
-  new_images(x$images[idx, , , , drop = FALSE], x$strengths[idx], x$property, x$period)
+  # The failed strengths stay with every subset, as print() reports them.
+  new_images(x$images[idx, , , , drop = FALSE], x$strengths[idx], x$property, x$period,
+             failures = x$failures)
 }
 
 #' @rdname propgrad_images
@@ -63,7 +65,8 @@ plot.propgrad_images <- function(x, n = 5, ...) {
 
 # Any accepted image input -> N x H x W x C doubles in 0..1, with image
 # names (file names) as the first dimnames where known.
-as_image_batch <- function(images, range = c("auto", "unit", "byte"), call) {
+# `channels`: those allowed (2, grey + alpha, only for patches).
+as_image_batch <- function(images, range = c("auto", "unit", "byte"), call, channels = c(1, 3, 4)) {
   range <- check_choice(range, c("auto", "unit", "byte"), arg = "range", call = call)
   if (inherits(images, "propgrad_images")) return(images$images)
   ids <- NULL
@@ -102,8 +105,8 @@ as_image_batch <- function(images, range = c("auto", "unit", "byte"), call) {
     for (k in seq_along(images)) batch[k, , , ] <- images[[k]]
   }
   check_finite_numbers(batch, "images", call)
-  if (!dim(batch)[4] %in% c(1, 3, 4)) {
-    abort_input(c("Images must have 1, 3 or 4 channels (the last dimension).",
+  if (!dim(batch)[4] %in% channels) {
+    abort_input(c("Images must have {paste(channels[-length(channels)], collapse = ', ')} or {channels[length(channels)]} channels (the last dimension).",
                   x = "These have {dim(batch)[4]}; is the array N x H x W x C?"),
                 "propgrad_error_channels", call = call)
   }
@@ -130,7 +133,12 @@ as_image_batch <- function(images, range = c("auto", "unit", "byte"), call) {
 # One PNG/JPEG file as read by png/jpeg (0..1), without clamping or channel
 # changes; classed errors for missing, truncated or non-image files.
 read_image_raw <- function(path, call) {
-  if (!file.exists(path) || dir.exists(path)) {
+  if (dir.exists(path)) {
+    abort_input(c("{.file {path}} is a folder, not an image file.",
+                  i = "Give the image files in it, e.g. {.code list.files(path, full.names = TRUE)}."),
+                "propgrad_error_file", call = call)
+  }
+  if (!file.exists(path)) {
     abort_input("Image file {.file {path}} does not exist.", "propgrad_error_file", call = call)
   }
   magic <- readBin(path, "raw", 8)

@@ -45,7 +45,9 @@ intervention_kinds <- c("brightness", "contrast", "saturation", "hue", "gamma", 
 #' intervention("rotate", seq(0, 350, by = 10), padding = "border")
 intervention <- function(kind, strengths, ..., property = kind) {
   call <- rlang::current_env()
+  check_required(c("kind", "strengths"), call)
   kind <- check_choice(kind, intervention_kinds, arg = "kind", call = call)
+  check_label_period(property, NULL, call)
   strengths <- check_strengths(strengths, call)
   args <- list(...)
   allowed <- switch(kind, rotate = , zoom = "padding", translate = c("direction", "padding"),
@@ -96,7 +98,8 @@ intervention <- function(kind, strengths, ..., property = kind) {
   }
   if (kind == "patch") {
     if (is.null(args$patch)) abort_input("A patch intervention needs {.arg patch} (an image).", call = call)
-    params$other <- as_image_batch(args$patch, call = call)
+    # One more channel than the image is alpha, so grey + alpha (2) is a patch.
+    params$other <- as_image_batch(args$patch, call = call, channels = 1:4)
     pos <- args$position %||% c(1, 1)
     if (!is.numeric(pos) || length(pos) != 2 || anyNA(pos) || any(pos != round(pos)) || any(abs(pos) > 1e5)) {
       abort_input("{.arg position} must be two whole numbers c(row, col).", "propgrad_error_number", call = call)
@@ -122,6 +125,18 @@ check_strengths <- function(strengths, call) {
     abort_input("{.arg strengths} must not repeat a value.", "propgrad_error_ties", call = call)
   }
   sort(as.numeric(strengths))
+}
+
+# The label and period every intervention and propgrad_images carries.
+check_label_period <- function(property, period, call) {
+  if (!is.character(property) || length(property) != 1 || is.na(property)) {
+    abort_input("{.arg property} must be one string that names the property, e.g. {.val fur colour}.",
+                "propgrad_error_type", call = call)
+  }
+  if (!is.null(period) && (!is.numeric(period) || length(period) != 1 || !is.finite(period) || period <= 0)) {
+    abort_input("{.arg period} must be a single positive number (e.g. 360 for degrees), or NULL.",
+                "propgrad_error_number", call = call)
+  }
 }
 
 #' @export
@@ -151,6 +166,7 @@ print.propgrad_intervention <- function(x, ...) {
 #' }
 intervene <- function(image, intervention, device = "auto", batch_size = 64) {
   call <- rlang::current_env()
+  check_required(c("image", "intervention"), call)
   if (!inherits(intervention, "propgrad_intervention")) {
     abort_input("{.arg intervention} must come from {.fn intervention}, {.fn torch_editor} or {.fn external_editor}.",
                 "propgrad_error_type", call = call)
@@ -219,9 +235,11 @@ check_intervention_fits <- function(iv, img, call) {
 #' @export
 torch_editor <- function(path, strengths, device = "auto", property = "edit", period = NULL) {
   call <- rlang::current_env()
+  check_required(c("path", "strengths"), call)
   check_torch(call)
   path <- check_model_path(path, call)
   strengths <- check_strengths(strengths, call)
+  check_label_period(property, period, call)
   device <- resolve_device(device, call)
   ptr <- torch_call(pg_torch_load(path, device, TRUE), call)
   structure(list(kind = "torch_editor", strengths = strengths, pointer = ptr, path = path,

@@ -2,40 +2,7 @@
 # (the paper's main figure), null distributions and shuffled curves of one
 # test, mean EPGM per model with intervals, and a heatmap of inputs x
 # properties. Every function returns a ggplot (or, with draw = FALSE, the
-# data it would plot) in one colour-blind-safe theme.
-
-# Okabe-Ito: distinguishable under the common colour-vision deficiencies.
-pg_palette <- c("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
-                "#F0E442", "#000000")
-
-#' propgrad's ggplot2 theme and colour scales
-#'
-#' A minimal theme with the legend at the bottom, and the colour-blind-safe
-#' Okabe-Ito palette for discrete colours and fills.
-#'
-#' @param base_size Base font size.
-#' @param ... Passed to [ggplot2::scale_colour_manual()] or
-#'   [ggplot2::scale_fill_manual()].
-#' @return A ggplot2 theme or scale.
-#' @export
-#' @examples
-#' library(ggplot2)
-#' ggplot(mtcars, aes(wt, mpg, colour = factor(cyl))) + geom_point() +
-#'   scale_colour_propgrad() + theme_propgrad()
-theme_propgrad <- function(base_size = 11) {
-  ggplot2::theme_minimal(base_size = base_size) +
-    ggplot2::theme(legend.position = "bottom", panel.grid.minor = ggplot2::element_blank(),
-                   strip.text = ggplot2::element_text(face = "bold"),
-                   plot.title.position = "plot")
-}
-
-#' @rdname theme_propgrad
-#' @export
-scale_colour_propgrad <- function(...) ggplot2::scale_colour_manual(values = pg_palette, ...)
-
-#' @rdname theme_propgrad
-#' @export
-scale_fill_propgrad <- function(...) ggplot2::scale_fill_manual(values = pg_palette, ...)
+# data it would plot) in one colour-blind-safe theme (R/theme.R).
 
 #' Output curves along an intervention
 #'
@@ -67,6 +34,7 @@ scale_fill_propgrad <- function(...) ggplot2::scale_fill_manual(values = pg_pale
 plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, probs = NULL,
                         polar = FALSE, draw = TRUE) {
   call <- rlang::current_env()
+  check_required("data", call)
   if (inherits(data, "propgrad_tests") && missing(tests)) {
     # An explain() result carries its curves.
     tests <- data
@@ -81,6 +49,7 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
                   i = "Pass the curves' data and the {.fn property_test} result made from it, or an {.fn explain} result alone."),
                 "propgrad_error_missing", call = call)
   }
+  check_required("where", call)
   check_flag(polar, arg = "polar", call = call)
   check_tests(tests, call)
   s <- attr(tests, "settings")
@@ -127,7 +96,7 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
                   i = "Run {.fn property_test} with {.arg period} (e.g. {.code period = 360})."),
                 "propgrad_error_input", call = call)
   }
-  if (!draw) return(curves)
+  if (!check_flag(draw, arg = "draw", call = call)) return(curves)
   where_text <- paste(names(where), unlist(lapply(where, as.character)), sep = " = ", collapse = ", ")
   lines <- curves
   if (polar) {
@@ -182,6 +151,7 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
 #' plot_dynamics(tests, x = "epoch", facet = "arch")
 plot_dynamics <- function(tests, x = "epoch", colour = NULL, facet = NULL, draw = TRUE) {
   call <- rlang::current_env()
+  check_required("tests", call)
   check_tests(tests, call)
   by <- attr(tests, "settings")$by
   check_by_columns(list(x = x, colour = colour, facet = facet), by, call)
@@ -195,7 +165,7 @@ plot_dynamics <- function(tests, x = "epoch", colour = NULL, facet = NULL, draw 
   if (has_flips) df$flips <- stats::aggregate(tests$flips, tests[keys], sum)$x
   df <- df[do.call(order, unname(as.list(df[keys]))), , drop = FALSE]
   rownames(df) <- NULL
-  if (!draw) return(df)
+  if (!check_flag(draw, arg = "draw", call = call)) return(df)
   aes_line <- if (is.null(colour)) ggplot2::aes(.data[[x]], .data$estimate)
               else ggplot2::aes(.data[[x]], .data$estimate, colour = .data[[colour]])
   p <- ggplot2::ggplot(df, aes_line) + ggplot2::geom_line(linewidth = 0.8)
@@ -241,7 +211,7 @@ autoplot.propgrad_test <- function(object, type = c("null", "shuffles"), n_shuff
                   "propgrad_error_keep_null", call = call)
     }
     null <- data.frame(statistic = object$null)
-    if (!draw) return(null)
+    if (!check_flag(draw, arg = "draw", call = call)) return(null)
     lines <- data.frame(value = c(object$statistic, object$null_mean),
                         what = c("observed", "null mean"))
     return(ggplot2::ggplot(null, ggplot2::aes(.data$statistic)) +
@@ -262,7 +232,7 @@ autoplot.propgrad_test <- function(object, type = c("null", "shuffles"), n_shuff
     lapply(seq_len(n_shuffles), function(k) {
       data.frame(property = t, output = y[sample.int(length(t)), 1], curve = paste("shuffle", k))
     })))
-  if (!draw) return(curves)
+  if (!check_flag(draw, arg = "draw", call = call)) return(curves)
   shuffled <- curves[curves$curve != "observed", ]
   ggplot2::ggplot(curves, ggplot2::aes(.data$property, .data$output, group = .data$curve)) +
     ggplot2::geom_line(data = shuffled, colour = "grey75", linewidth = 0.4) +
@@ -290,12 +260,13 @@ autoplot.propgrad_test <- function(object, type = c("null", "shuffles"), n_shuff
 #'                        n_perm = 9999, seed = 1)
 #' ggplot2::autoplot(summary(tests, seed = 1))
 autoplot.propgrad_summary <- function(object, draw = TRUE, ...) {
+  call <- rlang::current_env()
   keys <- setdiff(names(object), summary_columns)
   df <- tidy.propgrad_summary(object)
   df$x <- df[[keys[1]]]
   df$panel <- if (length(keys) > 1) do.call(paste, c(df[keys[-1]], sep = " | ")) else ""
   df$label <- sprintf("%d/%d", df$n_significant, df$n_series)
-  if (!draw) return(df)
+  if (!check_flag(draw, arg = "draw", call = call)) return(df)
   s <- attr(object, "settings")
   ggplot2::ggplot(df, ggplot2::aes(.data$x, .data$estimate, colour = .data$x)) +
     ggplot2::geom_pointrange(ggplot2::aes(ymin = .data$conf.low, ymax = .data$conf.high)) +
@@ -338,7 +309,7 @@ autoplot.propgrad_tests <- function(object, x = NULL, y = NULL, facet = NULL, dr
   df <- tidy.propgrad_tests(object)
   alpha <- tests_alpha(object, NULL, call)
   df$significant <- significant(object, alpha)
-  if (!draw) return(df)
+  if (!check_flag(draw, arg = "draw", call = call)) return(df)
   p <- ggplot2::ggplot(df, ggplot2::aes(.data[[x]], .data[[y]], fill = .data$estimate)) +
     ggplot2::geom_tile(colour = "white") +
     ggplot2::geom_point(data = df[df$significant, ], size = 1.2, colour = "white") +

@@ -5,7 +5,7 @@
 #' Render an HTML report of a study
 #'
 #' @param tests A [property_test()] result.
-#' @param file Path of the HTML file to write.
+#' @param file Path of the HTML file to write; a missing folder is created.
 #' @param data Optional long data frame the tests were run on, for output
 #'   curves.
 #' @param curves A list of `where` lists (see [plot_curves()]) selecting the
@@ -14,7 +14,9 @@
 #'   `"model"` when present.
 #' @param title Report title.
 #' @param seed Seed of the bootstrap in the study summary.
-#' @return The path of the report, invisibly.
+#' @return The path of the report, invisibly. If rmarkdown or pandoc fails,
+#'   an error of class `propgrad_error_report` carries their error as its
+#'   parent.
 #' @export
 #' @examples
 #' \donttest{
@@ -27,12 +29,20 @@
 pg_report <- function(tests, file, data = NULL, curves = NULL, colour = NULL,
                       title = "propgrad study report", seed = 1) {
   call <- rlang::current_env()
+  check_required(c("tests", "file"), call)
   if (!inherits(tests, "propgrad_tests") || nrow(tests) == 0) {
     abort_input("{.arg tests} must be a non-empty {.fn property_test} result.",
                 "propgrad_error_input", call = call)
   }
   if (!is.character(file) || length(file) != 1 || is.na(file)) {
     abort_input("{.arg file} must be a single file path.", "propgrad_error_type", call = call)
+  }
+  if (!is.null(data) && !is.data.frame(data)) {
+    abort_input("{.arg data} must be the data frame the tests were run on, or NULL.",
+                "propgrad_error_type", call = call)
+  }
+  if (!is.character(title) || length(title) != 1 || is.na(title)) {
+    abort_input("{.arg title} must be one string.", "propgrad_error_type", call = call)
   }
   rlang::check_installed("rmarkdown", "to render reports")
   if (!rmarkdown::pandoc_available("1.12.3")) {
@@ -48,17 +58,46 @@ pg_report <- function(tests, file, data = NULL, curves = NULL, colour = NULL,
     first <- first[first[[fixed[1]]] == first[[fixed[1]]][1], , drop = FALSE]
     curves <- lapply(seq_len(min(4, nrow(first))), function(i) as.list(first[i, , drop = FALSE]))
   }
-  file <- normalizePath(file, mustWork = FALSE)
-  dir.create(dirname(file), recursive = TRUE, showWarnings = FALSE)
+  file <- check_report_file(file, call)
   work <- tempfile("propgrad-report")
   dir.create(work)
   on.exit(unlink(work, recursive = TRUE), add = TRUE)
   template <- file.path(work, "report.Rmd")
   file.copy(system.file("report", "report.Rmd", package = "propgrad"), template)
-  rmarkdown::render(template, output_file = basename(file), output_dir = dirname(file),
-                    intermediates_dir = work, knit_root_dir = work, envir = new.env(),
-                    params = list(title = title, tests = tests, data = data, curves = curves,
-                                  colour = colour, seed = seed),
-                    quiet = TRUE)
+  tryCatch(
+    rmarkdown::render(template, output_file = basename(file), output_dir = dirname(file),
+                      intermediates_dir = work, knit_root_dir = work, envir = new.env(),
+                      params = list(title = yaml_string(title), tests = tests, data = data, curves = curves,
+                                    colour = colour, seed = seed),
+                      quiet = TRUE),
+    error = function(e) {
+      # A propgrad error from a chunk (plot_curves() on a bad `curves`) is the user's to fix.
+      if (inherits(e, "propgrad_error")) rlang::cnd_signal(e)
+      pg_abort(c("Rendering the report {.file {basename(file)}} failed; the rmarkdown or pandoc error is below.",
+                 i = "Column names, series names and the title enter the page as they are: HTML in them (such as {.code <img src=x>}) can break it; rename them."),
+               "propgrad_error_report", call = call, parent = e)
+    })
   invisible(file)
 }
+
+# The report's path: a folder is refused, and a missing folder is created
+# here, so that neither surfaces as a pandoc error after rendering.
+check_report_file <- function(file, call) {
+  if (dir.exists(file)) {
+    abort_input(c("{.arg file} {.file {file}} is a folder, not a file.",
+                  i = "Give the path of the HTML file to write, e.g. {.code file.path(\"{file}\", \"report.html\")}."),
+                "propgrad_error_file", call = call)
+  }
+  file <- normalizePath(file, mustWork = FALSE)
+  dir <- dirname(file)
+  if (!dir.exists(dir)) dir.create(dir, recursive = TRUE, showWarnings = FALSE)
+  if (!dir.exists(dir) || file.access(dir, 2) != 0) {
+    abort_input(c("Cannot write the report: folder {.file {dir}} does not exist and cannot be created, or is not writable.",
+                  i = "Give a path in a folder you can write to."),
+                "propgrad_error_file", call = call)
+  }
+  file
+}
+
+# The template puts the title inside a double-quoted YAML string.
+yaml_string <- function(x) gsub("[\r\n]+", " ", gsub("([\"\\\\])", "\\\\\\1", x))

@@ -147,6 +147,7 @@ shuffle_test <- function(y, t = NULL, statistic = c("grad", "corr", "mi"),
                          p_method = c("plus_one", "zollstock"), sequential = NULL, seed = NULL,
                          nthreads = NULL, keep_null = FALSE, alpha = 0.01, ...) {
   call <- rlang::current_env()
+  check_required("y", call)
   settings <- shuffle_settings(statistic, alternative, n_perm, p_method, sequential, seed,
                                nthreads, keep_null, list(...), alpha = alpha, call = call)
   if (settings$mode == "adaptive") {

@@ -24,6 +24,7 @@
 pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alpha = NULL,
                      caption = NULL) {
   call <- rlang::current_env()
+  check_required("x", call)
   format <- check_choice(format, c("markdown", "latex", "html"), arg = "format", call = call)
   check_whole(digits, 1, 10, arg = "digits", call = call)
   if (!is.data.frame(x) || nrow(x) == 0) {

@@ -105,6 +105,7 @@ resolve_device <- function(device, call = rlang::caller_env()) {
 #' }
 torch_model <- function(path, device = "auto") {
   call <- rlang::current_env()
+  check_required("path", call)
   check_torch(call)
   path <- check_model_path(path, call)
   device <- resolve_device(device, call)
@@ -116,7 +117,12 @@ check_model_path <- function(path, call) {
   if (!is.character(path) || length(path) != 1 || is.na(path) || !nzchar(path)) {
     abort_input("{.arg path} must be one file path.", "propgrad_error_type", call = call)
   }
-  if (!file.exists(path) || dir.exists(path)) {
+  if (dir.exists(path)) {
+    pg_abort(c("{.file {path}} is a folder, not a model file.",
+               i = "Give the TorchScript file saved with {.code torch.jit.save()}."),
+             "propgrad_error_torch_model_file", call = call, input = TRUE)
+  }
+  if (!file.exists(path)) {
     pg_abort(c("Model file {.file {path}} does not exist.",
                i = "Check the path; models are TorchScript files saved with {.code torch.jit.save()}."),
              "propgrad_error_torch_model_file", call = call, input = TRUE)
@@ -254,12 +260,17 @@ predict.propgrad_torch_model <- function(object, images, type = c("prob", "logit
 #' }
 torch_script_model <- function(code, file, buffers = list()) {
   call <- rlang::current_env()
+  check_required(c("code", "file"), call)
   check_torch(call)
   if (!is.character(code) || length(code) < 1 || anyNA(code)) {
     abort_input("{.arg code} must be TorchScript source text.", "propgrad_error_type", call = call)
   }
   if (!is.character(file) || length(file) != 1 || is.na(file)) {
     abort_input("{.arg file} must be one file path.", "propgrad_error_type", call = call)
+  }
+  if (dir.exists(file)) {
+    abort_input("{.arg file} {.file {file}} is a folder; give the path of the model file to write.",
+                "propgrad_error_file", call = call)
   }
   if (!is.list(buffers) || (length(buffers) && (is.null(names(buffers)) || any(names(buffers) == "")))) {
     abort_input("{.arg buffers} must be a named list of numeric arrays.", "propgrad_error_type", call = call)

@@ -65,3 +65,120 @@ test_that("a folder of edited images and its strengths feed explain()", {
   expect_error(explain(imgs, models = "resnet"), class = "propgrad_error_type")
   expect_error(explain(array(0, c(4, 4, 3)), models = function(x) 1), class = "propgrad_error_input")
 })
+
+# Issue 12, security: the template is split into words and run without a
+# shell, so a path full of shell syntax stays one argument.
+test_that("a crafted temporary path runs no command, even with quoted placeholders", {
+  skip_on_os("windows")
+  skip_if_not_installed("callr")
+  skip_if_not_installed("processx")
+  skip_if_not_installed("png")
+  skip_if(!nzchar(system.file(package = "propgrad")), "propgrad is not installed for a child process")
+  base <- withr::local_tempdir()
+  crafted <- file.path(base, "a; touch PWNED; b")
+  dir.create(crafted)
+  # In a child process whose session temporary folder is moved under the
+  # crafted name (R's own exit clean-up would run it, so it is moved back).
+  out <- callr::r(function(base, crafted) {
+    setwd(base)
+    move_tempdir <- function(to) {
+      Sys.setenv(TMPDIR = to)
+      unlink(tempdir(), recursive = TRUE)
+      tempdir(check = TRUE)
+    }
+    safe <- dirname(tempdir())
+    on.exit(move_tempdir(safe))
+    move_tempdir(crafted)
+    img <- array(0.4, c(4, 4, 3))
+    # The template quotes the placeholders itself, which broke shell quoting.
+    ed <- propgrad::external_editor("sh -c 'cp \"$1\" \"$2\"' sh '{input}' \"{output}\" {strength}", 1:3)
+    dim(propgrad::intervene(img, ed)$images)
+  }, list(base, crafted), libpath = .libPaths())
+  expect_equal(out, c(3, 4, 4, 3))
+  expect_false(file.exists(file.path(base, "PWNED")))
+  expect_false(file.exists(file.path(crafted, "PWNED")))
+})
+
+test_that("templates are split into words as a shell would, and shell syntax is refused", {
+  split <- function(x) propgrad:::split_command(x, call = NULL)
+  expect_equal(split("python  'a b' \"c \\\"d\\\"\" e\\ f --in={input}"),
+               c("python", "a b", "c \"d\"", "e f", "--in={input}"))
+  expect_equal(split("~/edit.sh x~y"), c(path.expand("~/edit.sh"), "x~y"))
+  expect_equal(split("run 'a;b|c>$d' \"x*y\""), c("run", "a;b|c>$d", "x*y"))
+  expect_snapshot(external_editor("edit {input} {strength} {output} > log.txt", 1:3),
+                  error = TRUE, cnd_class = TRUE)
+  expect_snapshot(external_editor("edit '{input} {strength} {output}", 1:3),
+                  error = TRUE, cnd_class = TRUE)
+  expect_error(external_editor("edit {input} {strength} {output}; rm x", 1:3),
+               class = "propgrad_error_input")
+  expect_error(external_editor("edit \"$HOME\" {input} {strength} {output}", 1:3),
+               class = "propgrad_error_input")
+  expect_error(external_editor("edit $(id) {input} {strength} {output}", 1:3),
+               class = "propgrad_error_input")
+})
+
+test_that("timeout must be a non-negative number of seconds, and is kept to", {
+  cmd <- "edit {input} {strength} {output}"
+  expect_snapshot(external_editor(cmd, 1:3, timeout = -1), error = TRUE, cnd_class = TRUE)
+  expect_error(external_editor(cmd, 1:3, timeout = "5"), class = "propgrad_error_number")
+  expect_error(external_editor(cmd, 1:3, timeout = NA), class = "propgrad_error_number")
+  expect_error(external_editor(cmd, 1:3, timeout = c(1, 2)), class = "propgrad_error_number")
+  skip_on_os("windows")
+  skip_if_not_installed("processx")
+  skip_if_not_installed("png")
+  slow <- external_editor("sh -c 'sleep 5' {input} {strength} {output}", 1:3, timeout = 0.2)
+  started <- Sys.time()
+  expect_error(intervene(array(0.4, c(4, 4, 3)), slow), "timed out after 0.2 seconds",
+               class = "propgrad_error_editor")
+  expect_lt(as.numeric(difftime(Sys.time(), started, units = "secs")), 4)
+})
+
+# Issue 12, security: a shared strength table must not read files outside
+# the folder the user named.
+test_that("edited_images() refuses table entries that lead outside the folder", {
+  skip_if_not_installed("png")
+  base <- withr::local_tempdir()
+  folder <- file.path(base, "edits")
+  dir.create(file.path(folder, "sub"), recursive = TRUE)
+  for (f in c("edits/a.png", "edits/sub/b.png", "edits/c..d.png", "outside.png")) {
+    png::writePNG(array(0.5, c(4, 4, 3)), file.path(base, f))
+  }
+  ok <- edited_images(folder, data.frame(file = c("a.png", "sub/b.png", "c..d.png"), strength = 1:3))
+  expect_length(ok, 3)
+  table <- function(bad) data.frame(file = c("a.png", bad, "sub/b.png"), strength = 1:3)
+  expect_snapshot(edited_images(folder, table("../outside.png")), error = TRUE, cnd_class = TRUE,
+                  transform = function(x) gsub(base, "<tmp>", x, fixed = TRUE))
+  expect_error(edited_images(folder, table("sub/../../outside.png")), class = "propgrad_error_file")
+  expect_error(edited_images(folder, table(file.path(base, "outside.png"))), "outside.png",
+               class = "propgrad_error_file")
+  expect_error(edited_images(folder, table(NA)), class = "propgrad_error_file")
+  skip_on_os("windows")
+  file.symlink(file.path(base, "outside.png"), file.path(folder, "link.png"))
+  expect_error(edited_images(folder, table("link.png")), "link.png", class = "propgrad_error_file")
+  file.symlink(base, file.path(folder, "up"))
+  expect_error(edited_images(folder, table("up/outside.png")), class = "propgrad_error_file")
+})
+
+test_that("edited_images() says when a file is given for a folder, or a folder for a file", {
+  base <- withr::local_tempdir()
+  csv <- file.path(base, "s.csv")
+  write.csv(data.frame(file = "a.png", strength = 1), csv, row.names = FALSE)
+  tidy <- function(x) gsub(base, "<tmp>", x, fixed = TRUE)
+  expect_snapshot(edited_images(base, base), error = TRUE, cnd_class = TRUE, transform = tidy)
+  expect_snapshot(edited_images(csv, csv), error = TRUE, cnd_class = TRUE, transform = tidy)
+})
+
+test_that("labels, periods and a program that does not exist are caught early", {
+  cmd <- "edit {input} {strength} {output}"
+  expect_error(external_editor(cmd, 1:3, property = NULL), class = "propgrad_error_type")
+  expect_error(external_editor(cmd, 1:3, period = "a"), class = "propgrad_error_number")
+  dir <- withr::local_tempdir()
+  table <- data.frame(file = c("a.png", "b.png", "c.png"), strength = 1:3)
+  expect_error(edited_images(dir, table, property = c("a", "b")), class = "propgrad_error_type")
+  expect_error(edited_images(dir, table, period = -360), class = "propgrad_error_number")
+  skip_if_not_installed("processx")
+  skip_if_not_installed("png")
+  missing_program <- external_editor("/no/such/editor {input} {strength} {output}", 1:3)
+  expect_error(intervene(array(0.5, c(4, 4, 3)), missing_program), "was not found",
+               class = "propgrad_error_editor")
+})

@@ -21,6 +21,17 @@ test_that("the example study refuses a bad folder", {
   expect_snapshot(error = TRUE, cnd_class = TRUE, run_example_study(c("a", "b")))
 })
 
+# Issue 12: a file given as the folder failed only after the whole study ran.
+test_that("a file given as the folder, or a folder that cannot be made, is refused before the study runs", {
+  base <- withr::local_tempdir()
+  file.create(f <- file.path(base, "results.csv"))
+  started <- Sys.time()
+  expect_snapshot(run_example_study(f), error = TRUE, cnd_class = TRUE,
+                  transform = function(x) gsub(base, "<tmp>", x, fixed = TRUE))
+  expect_error(run_example_study(file.path(f, "sub")), "cannot be created", class = "propgrad_error_file")
+  expect_lt(as.numeric(difftime(Sys.time(), started, units = "secs")), 2)
+})
+
 test_that("pg_threads() counts the threads results never depend on", {
   n <- pg_threads()
   expect_true(is.numeric(n) && n >= 1)

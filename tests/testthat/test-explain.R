@@ -199,3 +199,15 @@ test_that("torch models give probabilities, logits or raw outputs named by class
   expect_equal(as.matrix(logits[, 4:5]), unname(predict(m, sweep, type = "logits")), ignore_attr = TRUE)
   expect_equal(data$cat, plogis(logits$output1 - logits$output2), tolerance = 1e-5)
 })
+
+# Issue 12: different output columns failed in rbind() without a class.
+test_that("models with different output columns are named with their columns", {
+  x <- bright_images()
+  two <- function(x) cbind(cat = apply(x, 1, mean), dog = 1 - apply(x, 1, mean))
+  three <- function(x) cbind(two(x), bird = 0)
+  expect_snapshot(explain(x, models = list(two = two, three = three), n_perm = 99, seed = 1),
+                  error = TRUE, cnd_class = TRUE)
+  renamed <- function(x) cbind(a = apply(x, 1, mean), b = 0)
+  expect_error(explain(x, models = list(two = two, renamed = renamed), n_perm = 99, seed = 1),
+               "renamed: a, b", class = "propgrad_error_model")
+})

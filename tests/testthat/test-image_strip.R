@@ -94,3 +94,18 @@ test_that("bad values, counts and images give classed errors", {
   expect_error(plot_image_strip(list(array(c(0.5, Inf), c(2, 2, 3))), 1), class = "propgrad_error_type")
   expect_error(plot_image_strip(imgs, 1:3, n = 0), class = "propgrad_error_input")
 })
+
+# Issue 12: missing images or values gave R's unclassed "argument missing".
+test_that("missing images or values are named, unless the images carry their values", {
+  imgs <- lapply(c(0.2, 0.5, 0.8), function(v) array(v, c(4, 4, 3)))
+  expect_snapshot(plot_image_strip(imgs), error = TRUE, cnd_class = TRUE)
+  expect_error(plot_image_strip(), class = "propgrad_error_missing")
+  expect_error(plot_image_strip(values = 1:3), class = "propgrad_error_missing")
+  x <- propgrad:::new_images(array(0.5, c(3, 4, 4, 3)), 1:3, "light")
+  expect_equal(plot_image_strip(x, draw = FALSE)$value, 1:3)
+})
+
+test_that("draw must be TRUE or FALSE", {
+  imgs <- lapply(c(0.2, 0.5, 0.8), function(v) array(v, c(4, 4, 3)))
+  expect_error(plot_image_strip(imgs, 1:3, draw = NA), "`draw`", class = "propgrad_error_input")
+})

@@ -158,7 +158,8 @@ test_that("missing, truncated and non-image files give classed errors", {
   dir <- withr::local_tempdir()
   read <- function(path) propgrad:::read_image_raw(path, call = NULL)
   expect_error(read(file.path(dir, "missing.png")), "does not exist", class = "propgrad_error_file")
-  expect_error(read(dir), "does not exist", class = "propgrad_error_file")
+  # Issue 12: a folder is named as one, not as a file that does not exist.
+  expect_error(read(dir), "is a folder, not an image file", class = "propgrad_error_file")
   writeLines("hello", txt <- file.path(dir, "notes.png"))
   expect_error(read(txt), "not a readable PNG or JPEG", class = "propgrad_error_file")
   file.create(empty <- file.path(dir, "empty.jpg"))
@@ -182,4 +183,14 @@ test_that("thumbnails are clamped to 0..1 with grey images as matrices", {
   expect_error(norm(array(NA_real_, c(2, 2, 3))), class = "propgrad_error_type")
   expect_error(norm(1:4), class = "propgrad_error_type")
   expect_error(norm(array("a", c(2, 2))), class = "propgrad_error_type")
+})
+
+# Issue 12: subsets kept the images but lost the strengths that failed.
+test_that("subsets keep the failed strengths, which print() reports", {
+  failures <- data.frame(strength = 4, status = 1L, message = "exit status 1: no GPU")
+  x <- propgrad:::new_images(array(c(0.1, 0.2, 0.3), c(3, 2, 2, 3)), 1:3, "edit", failures = failures)
+  expect_identical(x[2:3]$failures, failures)
+  expect_identical(x[-1]$failures, failures)
+  expect_output(print(x[1]), "1 strength(s) failed", fixed = TRUE)
+  expect_null(three_images()[1:2]$failures)
 })

@@ -336,3 +336,29 @@ test_that("torch editors carry their strengths, property and period, and check t
                          device = "cpu")
   expect_error(intervene(img, shrink), class = "propgrad_error_torch_editor")
 })
+
+# Issue 12: the docs promise that a patch with one more channel than the
+# image is alpha, but a grey + alpha patch (2 channels) was refused.
+test_that("a grey + alpha patch blends into a grey image by its alpha", {
+  ga <- array(c(rep(1, 4), rep(0.5, 4)), c(2, 2, 2))
+  iv <- intervention("patch", c(0, 0.5, 1), patch = ga, position = c(2, 2))
+  expect_equal(dim(iv$params$other), c(1, 2, 2, 2))
+  skip_if_not_installed("png")
+  f <- withr::local_tempfile(fileext = ".png")
+  png::writePNG(ga, f)
+  expect_equal(dim(intervention("patch", c(0, 0.5, 1), patch = f)$params$other), c(1, 2, 2, 2))
+  skip_without_torch()
+  grey <- array(0.2, c(5, 5, 1))
+  out <- intervene(grey, iv, device = "cpu")$images
+  expect_equal(out[3, 2:3, 2:3, 1], matrix(0.5 * 0.2 + 0.5 * 1, 2, 2), tolerance = 1e-6)
+  expect_equal(out[2, 2:3, 2:3, 1], matrix(0.75 * 0.2 + 0.25 * 1, 2, 2), tolerance = 1e-6)
+  expect_equal(out[3, 1, , 1], rep(0.2, 5), tolerance = 1e-6)
+  # Grey + alpha does not fit an RGB image: 3 or 4 channels are needed.
+  expect_error(intervene(array(0.2, c(5, 5, 3)), iv, device = "cpu"), class = "propgrad_error_channels")
+})
+
+test_that("the property label must be one string", {
+  expect_error(intervention("brightness", 1:3, property = NULL), class = "propgrad_error_type")
+  expect_error(intervention("brightness", 1:3, property = c("a", "b")), class = "propgrad_error_type")
+  expect_equal(intervention("brightness", 1:3, property = "light")$property, "light")
+})

@@ -28,3 +28,48 @@ test_that("the report refuses bad input", {
                          alpha = 0.5)
   expect_error(pg_report(tests, NA_character_), class = "propgrad_error_type")
 })
+
+# Issue 12: rmarkdown and pandoc failures reached the user unclassed.
+report_tests <- function(data = pg_study[pg_study$image == "img01", ], output = "p_cat") {
+  property_test(data, output = output, property = "strength", by = c("image", "model", "property"),
+                n_perm = 19, seed = 1, alpha = 0.5)
+}
+
+test_that("a folder that cannot be made, or a folder given as the file, is refused before rendering", {
+  skip_if_not_installed("rmarkdown")
+  skip_if_not(rmarkdown::pandoc_available("1.12.3"), "pandoc is not available to render the report")
+  tests <- report_tests()
+  base <- withr::local_tempdir()
+  file.create(blocker <- file.path(base, "a-file"))
+  tidy <- function(x) gsub(normalizePath(base), "<tmp>", x, fixed = TRUE)
+  expect_snapshot(pg_report(tests, file.path(blocker, "sub", "report.html")), error = TRUE,
+                  cnd_class = TRUE, transform = tidy)
+  expect_snapshot(pg_report(tests, base), error = TRUE, cnd_class = TRUE, transform = tidy)
+  expect_true(dir.exists(base))
+  expect_error(pg_report(tests, file.path(base, "r.html"), title = c("a", "b")),
+               class = "propgrad_error_type")
+  expect_error(pg_report(tests, file.path(base, "r.html"), data = 1:3), class = "propgrad_error_type")
+})
+
+test_that("titles with quotes render, and HTML in names fails (if at all) with a classed error", {
+  skip_if_not_installed("rmarkdown")
+  skip_if_not(rmarkdown::pandoc_available("1.12.3"), "pandoc is not available to render the report")
+  base <- withr::local_tempdir()
+  quoted <- file.path(base, "quoted.html")
+  pg_report(report_tests(), quoted, title = "Cats \"vs\" dogs: a \\ study\n---")
+  html <- paste(readLines(quoted, warn = FALSE), collapse = "\n")
+  # (pandoc still reads the title as Markdown: smart quotes, dashes)
+  expect_true(grepl("<title>Cats .vs. dogs: a", html))
+  d <- pg_study[pg_study$image == "img01", ]
+  names(d)[names(d) == "p_cat"] <- "<img src=x>"
+  d$model <- sub("dark_dogs_bias", "<img src=y>", as.character(d$model))
+  res <- tryCatch(pg_report(report_tests(d, "<img src=x>"), file.path(base, "html.html"), data = d),
+                  error = identity)
+  if (inherits(res, "error")) {
+    expect_s3_class(res, "propgrad_error_report")
+    expect_s3_class(res$parent, "error")
+    expect_match(conditionMessage(res), "Rendering the report 'html.html' failed", fixed = TRUE)
+  } else {
+    expect_true(file.exists(res))
+  }
+})
