@@ -116,6 +116,7 @@ property_test <- function(data, output, property, by = NULL,
                           backend = c("local", "future"), chunk_size = NULL,
                           na_action = c("fail", "skip"), ...) {
   call <- rlang::current_env()
+  check_required(c("data", "output"))
   if (!is.data.frame(data)) {
     abort_input("{.arg data} must be a data frame, not {.obj_type_friendly {data}}.",
                 "propgrad_error_type", call = call)

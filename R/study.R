@@ -212,6 +212,7 @@ compare_models <- function(tests, models, model = "model", over = NULL,
                            test = c("sign_flip", "bootstrap_t"), n_perm = 10000, alpha = 0.01,
                            conf_level = 0.95, n_boot = 2000, seed = NULL) {
   call <- rlang::current_env()
+  check_required(c("tests", "models"))
   layout <- study_layout(tests, over, call, exclude = model)
   if (is.factor(models)) models <- as.character(models)
   if (!is.character(models) || length(models) != 2 || anyNA(models) || models[1] == models[2]) {

@@ -1,13 +1,15 @@
 # Issue 12: every exported verb called without an argument it needs says
 # which one, with class propgrad_error_missing, instead of R's unclassed
 # "argument is missing, with no default" from somewhere inside it.
-# (property_test() and compare_models() are checked in their own files.)
 
 test_that("each verb names its first missing required argument", {
   img <- array(0.5, c(4, 4, 3))
   iv <- intervention("brightness", c(0.5, 1, 1.5))
   cases <- list(
     epgm = list(quote(epgm()), "y"),
+    property_test = list(quote(property_test()), "data"),
+    property_test_output = list(quote(property_test(pg_study)), "output"),
+    compare_models = list(quote(compare_models()), "tests"),
     property_gradient = list(quote(property_gradient()), "y"),
     shuffle_test = list(quote(shuffle_test()), "y"),
     prediction_flips = list(quote(prediction_flips()), "probs"),
