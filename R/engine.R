@@ -138,7 +138,7 @@ warn_about_results <- function(res, series, settings, labels) {
   if (any(nonfinite)) {
     n_bad <- sum(nonfinite)
     pg_warn(c("{n_bad} series ha{?s/ve} a non-finite statistic{name(nonfinite)} and get{?s/} no p-value (NA).",
-              i = "Very small or very large property steps overflow the gradient: rescale the property ({.code rescale = TRUE})."),
+              i = "Outputs that differ by more than double precision holds (about 1.8e308) overflow the statistic: rescale the outputs."),
             "propgrad_warning_nonfinite")
   }
   if (settings$statistic == "mi" && any(n_steps <= 6)) {

@@ -62,7 +62,10 @@ AdaptiveRun adaptive_many(const std::vector<SeriesData>& series, const ShuffleOp
         return;
       }
       st.stat = std::make_unique<SeriesStatistic>(opt.statistic, s.y, s.t, s.n, s.d, opt.gradient);
-      if (!prepare_series_result(*st.stat, s, opt, res)) return;
+      if (!prepare_series_result(*st.stat, s, opt, res)) {
+        report_in_user_units(*st.stat, res, nullptr, 0);
+        return;
+      }
       if (!open_ended_rule(s, *st.stat, opt, cap, res, stop, is_master, st.rule)) return;
       if (res.centre_kind == CentreKind::Pilot) {
         // Half of the series' error share goes to the centre's bracket.
@@ -167,6 +170,7 @@ AdaptiveRun adaptive_many(const std::vector<SeriesData>& series, const ShuffleOp
     res.p_low = st.low;
     res.p_high = st.high;
     finish_moments(st.moments, res);
+    report_in_user_units(*st.stat, res, nullptr, 0);
   }
   out.budget_spent = out.budget_spent || capped;
   return out;

@@ -144,6 +144,12 @@ bool open_ended_rule(const SeriesData& s, const SeriesStatistic& stat, const Shu
                      ExtremeRule& rule);
 // null_mean, null_sd and z from the moments of the shuffles drawn.
 void finish_moments(const RunningMoments& moments, ShuffleResult& res);
+// The engine counts on the statistic's own scale (per unit of the
+// stencil's positions for grad, statistics.h); this turns the statistic,
+// its null moments and centre, and `count` null values into the user's
+// units once a series is done. z and p are the same in both.
+void report_in_user_units(const SeriesStatistic& stat, ShuffleResult& res, double* null_values,
+                          std::size_t count);
 
 // Runs body(i) for i in [0, count) on nthreads threads (dynamic schedule).
 // The master polls `stop` every few milliseconds until all are done, also
