@@ -127,6 +127,10 @@ run_shuffle_engine <- function(series, settings, labels = NULL, call = rlang::ca
              "propgrad_error_engine", call = call)
   }
   warn_about_results(res, series, settings, labels)
+  # No p-value of any kind for a non-finite statistic: NA, not the core's NaN.
+  for (col in intersect(c("p.value", "p.conf.low", "p.conf.high", "adj.p.value"), names(res))) {
+    res[[col]][!res$finite] <- NA_real_
+  }
   res
 }
 
