@@ -134,8 +134,9 @@ AdaptiveRun adaptive_many(const std::vector<SeriesData>& series, const ShuffleOp
       SeriesState& st = state[i];
       ShuffleResult& res = out.results[i];
       const int64_t n_draw = todo[k];
+      WorkPoll poll(&stop, series[i].n * series[i].d, is_master);
       for (int64_t j = 0; j < n_draw; ++j) {
-        if ((j % kPollEvery) == 0 && stop.check(is_master)) return;
+        if (poll.stop()) return;
         const double tk = st.stream->next(*st.stat);
         st.moments.add(tk);
         st.b += st.rule(tk);

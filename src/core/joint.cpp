@@ -34,8 +34,11 @@ bool joint_block(const std::vector<SeriesData>& series,
   std::vector<double> y, values(m);
   const int64_t first = block * kJointBlock;
   const int64_t count = std::min<int64_t>(kJointBlock, opt.n_perm - first);
+  std::size_t work = 0;  // one draw reorders every series
+  for (const auto& s : series) work += s.n * s.d;
+  WorkPoll poll(&stop, work, is_master);
   for (int64_t k = 0; k < count; ++k) {
-    if ((k % 64) == 0 && stop.check(is_master)) return false;
+    if (poll.stop()) return false;
     fisher_yates(perm.data(), n, rng);
     for (std::size_t j = 0; j < m; ++j) {
       y.resize(series[j].n * series[j].d);

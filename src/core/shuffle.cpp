@@ -37,17 +37,18 @@ bool generate_null(const SeriesData& s, const SeriesStatistic& stat, bool exact,
     std::vector<uint32_t> order(s.n);
     std::iota(order.begin(), order.end(), 0u);
     std::vector<double> y(s.n * s.d);
-    int64_t k = 0;
+    WorkPoll poll(&stop, s.n * s.d, is_master);
     do {
-      if ((k++ % kPollEvery) == 0 && stop.check(is_master)) return false;
+      if (poll.stop()) return false;
       gather_rows(s, order.data(), y.data());
       if (!visit(stat.scaled(y.data()))) break;
     } while (std::next_permutation(order.begin(), order.end()));
     return true;
   }
   ShuffleStream stream(s, seed, key);
+  WorkPoll poll(&stop, s.n * s.d, is_master);
   for (int64_t k = 0; k < count; ++k) {
-    if ((k % kPollEvery) == 0 && stop.check(is_master)) return false;
+    if (poll.stop()) return false;
     if (!visit(stream.next(stat))) break;
   }
   return true;
@@ -340,7 +341,7 @@ void parallel_for_polled(long count, int nthreads, StopSignal& stop,
         }
       }
       // The master has no series left but keeps answering interrupts for
-      // the workers (which see the flag within kPollEvery shuffles) every
+      // the workers (which see the flag within a millisecond or so) every
       // 5 ms, and wakes as soon as the last one finishes.
       if (is_master) {
         std::unique_lock<std::mutex> lock(mutex);

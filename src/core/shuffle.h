@@ -16,6 +16,7 @@
 
 #include "pvalue.h"
 #include "statistics.h"
+#include "stop.h"
 #include "stream.h"
 
 namespace propgrad {
@@ -74,26 +75,6 @@ int64_t exact_permutation_count(std::size_t n, int64_t limit);
 // The smallest p-value a series of n steps can reach under opt: 1/n! when
 // enumerated, 0 for zollstock's b/K, else 1/(K + 1).
 double smallest_p_value(std::size_t n, const ShuffleOptions& opt);
-
-// Cooperative stop: workers read the flag; only the master thread polls.
-class StopSignal {
- public:
-  explicit StopSignal(std::function<bool()> poll = nullptr) : poll_(std::move(poll)) {}
-  bool check(bool is_master) {
-    if (is_master && poll_ && !flag_.load(std::memory_order_relaxed) && poll_()) {
-      flag_.store(true, std::memory_order_relaxed);
-    }
-    return flag_.load(std::memory_order_relaxed);
-  }
-  bool stopped() const { return flag_.load(std::memory_order_relaxed); }
-
- private:
-  std::function<bool()> poll_;
-  std::atomic<bool> flag_{false};
-};
-
-// How often (in shuffles) a running series looks at the stop flag.
-constexpr int64_t kPollEvery = 1024;
 
 // One series. null_out, when given, receives n_perm values (n! when exact;
 // NaN after an early sequential stop).
