@@ -55,7 +55,7 @@ condition_classes <- c(
   propgrad_warning_degenerate = "null distributions without spread, or statistics that cannot vary",
   propgrad_warning_zero_p = "p-values of 0 (b/K with p_method = \"zollstock\")",
   propgrad_warning_direction = "a one-sided test pointing away from where the effects are",
-  propgrad_warning_nonfinite = "non-finite statistics, reported without a p-value",
+  propgrad_warning_nonfinite = "non-finite statistics or estimates: no p-value, left out of summaries",
   propgrad_warning_skipped = "series that cannot be tested were skipped (na_action = \"skip\")",
   propgrad_warning_undecided = "the adaptive mode left series undecided",
   propgrad_warning_small_n = "too few inputs for an interval or test to be reliable",

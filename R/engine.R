@@ -127,6 +127,10 @@ run_shuffle_engine <- function(series, settings, labels = NULL, call = rlang::ca
              "propgrad_error_engine", call = call)
   }
   warn_about_results(res, series, settings, labels)
+  # No p-value of any kind for a non-finite statistic: NA, not the core's NaN.
+  for (col in intersect(c("p.value", "p.conf.low", "p.conf.high", "adj.p.value"), names(res))) {
+    res[[col]][!res$finite] <- NA_real_
+  }
   res
 }
 
@@ -138,7 +142,7 @@ warn_about_results <- function(res, series, settings, labels) {
   if (any(nonfinite)) {
     n_bad <- sum(nonfinite)
     pg_warn(c("{n_bad} series ha{?s/ve} a non-finite statistic{name(nonfinite)} and {cli::qty(n_bad)}get{?s/} no p-value (NA).",
-              i = "Outputs near the largest double (about 1.8e308) overflow the statistic: divide them by a constant first."),
+              i = "Outputs that differ by more than double precision holds (about 1.8e308) overflow the statistic: rescale the outputs."),
             "propgrad_warning_nonfinite")
   }
   if (settings$statistic == "mi" && any(n_steps <= 6)) {

@@ -42,6 +42,9 @@ min_pairs_compare <- 8
 #'   from R's random number generator (so [set.seed()] works).
 #' @param interval `"bootstrap_t"` (default) or `"t"`.
 #' @param ... Unused.
+#' Series whose estimate is not finite (outputs beyond double range) are
+#' left out of `estimate`, the interval, `median` and `sd`, with a warning
+#' (`propgrad_warning_nonfinite`); they still count in `n_series`.
 #' @return A data frame of class `"propgrad_summary"`: the grouping columns,
 #'   `output`, `n_series`, `estimate` (mean EPGM), `std.error`, `conf.low`,
 #'   `conf.high` (the interval of `estimate`), `median`, `sd`,
@@ -72,13 +75,14 @@ summary.propgrad_tests <- function(object, over = NULL, alpha = NULL, conf_level
   seed <- check_seed(seed, call)
   settings <- list(interval = interval, conf_level = conf_level, n_boot = n_boot, seed = seed,
                    tolerance = attr(object, "settings")$tolerance %||% 1e-9)
+  usable <- usable_estimates(object, call)
   groups <- split(seq_len(nrow(object)), layout$group_id)
   sig <- significant(object, alpha)
   rows <- lapply(groups, function(i) {
-    x <- object$estimate[i]
+    x <- object$estimate[i][usable[i]]
     ci <- mean_interval(x, settings)
     out <- data.frame(
-      n_series = length(i), estimate = mean(x),
+      n_series = length(i), estimate = if (length(x)) mean(x) else NA_real_,
       std.error = if (length(x) > 1) stats::sd(x) / sqrt(length(x)) else NA_real_,
       conf.low = ci[1], conf.high = ci[2], median = stats::median(x),
       sd = if (length(x) > 1) stats::sd(x) else NA_real_,
@@ -100,6 +104,27 @@ summary.propgrad_tests <- function(object, over = NULL, alpha = NULL, conf_level
                              list(tests = attr(object, "settings")))
   class(out) <- c("propgrad_summary", "data.frame")
   out
+}
+
+# Which estimates a summary can average: the finite ones. Series without
+# one (outputs beyond double range) are named in a warning; with none left
+# there is nothing to summarise.
+usable_estimates <- function(object, call) {
+  usable <- is.finite(object$estimate)
+  if (!any(usable)) {
+    abort_input(c("No series of the tests has a finite estimate to summarise.",
+                  i = "Their outputs overflow the statistic; rescale the outputs and test again."),
+                "propgrad_error_nonfinite", call = call)
+  }
+  if (!all(usable)) {
+    by <- attr(object, "settings")$by
+    first <- which(!usable)[1]
+    label <- paste0(by, "=", vapply(by, function(b) as.character(object[[b]][first]), ""), collapse = ", ")
+    pg_warn(c("{sum(!usable)} series with a non-finite estimate (first: {label}) {?is/are} left out of the means, intervals, medians and sds.",
+              i = "They still count in {.field n_series}; as they have no p-value, none of them is significant."),
+            "propgrad_warning_nonfinite")
+  }
+  usable
 }
 
 # The interval of the mean of x under the summary's settings.

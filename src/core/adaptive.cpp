@@ -62,7 +62,10 @@ AdaptiveRun adaptive_many(const std::vector<SeriesData>& series, const ShuffleOp
         return;
       }
       st.stat = std::make_unique<SeriesStatistic>(opt.statistic, s.y, s.t, s.n, s.d, opt.gradient);
-      if (!prepare_series_result(*st.stat, s, opt, res)) return;
+      if (!prepare_series_result(*st.stat, s, opt, res)) {
+        report_in_user_units(*st.stat, res, nullptr, 0);
+        return;
+      }
       if (!open_ended_rule(s, *st.stat, opt, cap, res, stop, is_master, st.rule)) return;
       if (res.centre_kind == CentreKind::Pilot) {
         // Half of the series' error share goes to the centre's bracket.
@@ -131,8 +134,9 @@ AdaptiveRun adaptive_many(const std::vector<SeriesData>& series, const ShuffleOp
       SeriesState& st = state[i];
       ShuffleResult& res = out.results[i];
       const int64_t n_draw = todo[k];
+      WorkPoll poll(&stop, series[i].n * series[i].d, is_master);
       for (int64_t j = 0; j < n_draw; ++j) {
-        if ((j % kPollEvery) == 0 && stop.check(is_master)) return;
+        if (poll.stop()) return;
         const double tk = st.stream->next(*st.stat);
         st.moments.add(tk);
         st.b += st.rule(tk);
@@ -167,6 +171,7 @@ AdaptiveRun adaptive_many(const std::vector<SeriesData>& series, const ShuffleOp
     res.p_low = st.low;
     res.p_high = st.high;
     finish_moments(st.moments, res);
+    report_in_user_units(*st.stat, res, nullptr, 0);
   }
   out.budget_spent = out.budget_spent || capped;
   return out;

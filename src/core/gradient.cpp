@@ -18,24 +18,50 @@ using SmallMatrix =
 using SmallVector = Eigen::Matrix<double, Eigen::Dynamic, 1, 0, kMaxDegree + 1, 1>;
 }  // namespace
 
-double gradient_positions(const double* t, std::size_t n,
-                          const GradientOptions& opt, std::vector<double>& x) {
+int step_exponent(const double* x, std::size_t n) {
+  if (x == nullptr || n < 2) return 0;
+  // Halves first: x[n-1] - x[0] itself may overflow.
+  const double half_span = 0.5 * x[n - 1] - 0.5 * x[0];
+  if (!(half_span > 0) || !std::isfinite(half_span)) return 0;
+  const double half_step = half_span / static_cast<double>(n - 1);
+  return (half_step > 0 ? std::ilogb(half_step) : std::ilogb(half_span)) + 1;
+}
+
+double gradient_positions(const double* t, std::size_t n, const GradientOptions& opt,
+                          std::vector<double>& x, int& exponent) {
   x.resize(n);
+  exponent = 0;
   double period = opt.period > 0 ? opt.period : 0.0;
+  int t_exponent = 0;  // how far t itself was scaled
   if (opt.spacing == Spacing::Index) {
     for (std::size_t i = 0; i < n; ++i) x[i] = static_cast<double>(i);
     if (period > 0) period = static_cast<double>(n);  // unit steps all round
   } else {
     if (t == nullptr) throw std::invalid_argument("property spacing needs t");
-    for (std::size_t i = 0; i < n; ++i) x[i] = t[i];
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!std::isfinite(t[i])) throw std::invalid_argument("t must be finite");
+      if (i > 0 && !(t[i] > t[i - 1])) throw std::invalid_argument("t must be strictly increasing");
+    }
+    // Powers of two scale exactly, so this changes no digit of the result.
+    t_exponent = step_exponent(t, n);
+    for (std::size_t i = 0; i < n; ++i) x[i] = std::ldexp(t[i], -t_exponent);
+    if (period > 0) period = std::ldexp(period, -t_exponent);
   }
   if (opt.rescale && n > 1) {
     const double lo = x.front();
     const double span = period > 0 ? period : x.back() - x.front();
-    if (!(span > 0)) throw std::invalid_argument("t has zero range");
-    for (auto& v : x) v = (v - lo) / span;
+    if (!(span > 0) || !std::isfinite(span)) throw std::invalid_argument("t has zero range");
+    for (auto& v : x) v = (v - lo) / span;  // the user's unit is now the span
     if (period > 0) period = 1.0;
+    t_exponent = 0;
   }
+  // The weights are computed per unit of u = x / 2^e, of order one.
+  const int e = step_exponent(x.data(), n);
+  if (e != 0) {
+    for (auto& v : x) v = std::ldexp(v, -e);
+    if (period > 0) period = std::ldexp(period, -e);
+  }
+  exponent = t_exponent + e;
   return period;
 }
 
@@ -44,9 +70,12 @@ GradientStencil::GradientStencil(const double* t, std::size_t n,
     : n_(n) {
   if (n < 2) throw std::invalid_argument("a gradient needs at least 2 steps");
   std::vector<double> x;
-  const double period = gradient_positions(t, n, opt, x);
+  const double period = gradient_positions(t, n, opt, x, exponent_);
   for (std::size_t i = 1; i < n; ++i) {
-    if (!(x[i] > x[i - 1])) throw std::invalid_argument("t must be strictly increasing");
+    if (!(x[i] > x[i - 1])) {
+      throw std::invalid_argument(
+          "the steps of t differ by more orders of magnitude than double precision holds");
+    }
   }
   if (period > 0 && !(x.back() - x.front() < period)) {
     throw std::invalid_argument("the range of t must be shorter than the period");
@@ -165,10 +194,10 @@ inline double GradientStencil::row(const double* y, std::size_t i) const {
 }
 
 void GradientStencil::apply(const double* y, double* g) const {
-  for (std::size_t i = 0; i < n_; ++i) g[i] = row(y, i);
+  for (std::size_t i = 0; i < n_; ++i) g[i] = to_user(row(y, i));
 }
 
-double GradientStencil::mean_abs(const double* y) const {
+double GradientStencil::scaled_mean_abs(const double* y) const {
   double total = std::abs(row(y, 0)) + std::abs(row(y, n_ - 1));
   if (banded_) {
     // The hot loop of the shuffle test. The simd reduction lets the compiler
@@ -191,8 +220,8 @@ double GradientStencil::mean_abs(const double* y) const {
   return total / static_cast<double>(n_);
 }
 
-double GradientStencil::mean_norm(const double* y, std::size_t d, double* work) const {
-  if (d == 1) return mean_abs(y);
+double GradientStencil::scaled_mean_norm(const double* y, std::size_t d, double* work) const {
+  if (d == 1) return scaled_mean_abs(y);
   std::fill(work, work + n_, 0.0);
   for (std::size_t c = 0; c < d; ++c) {
     const double* col = y + c * n_;

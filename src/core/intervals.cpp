@@ -50,7 +50,7 @@ Interval t_interval(const std::vector<double>& x, double level) {
 }
 
 BootstrapT studentized_bootstrap(const std::vector<double>& x, int64_t n_boot, double level,
-                                 uint64_t seed, double tolerance) {
+                                 uint64_t seed, double tolerance, StopSignal* stop) {
   BootstrapT out;
   const std::size_t n = x.size();
   if (n < 2 || n_boot < 1) return out;
@@ -70,7 +70,12 @@ BootstrapT studentized_bootstrap(const std::vector<double>& x, int64_t n_boot, d
   t_star.reserve(static_cast<std::size_t>(n_boot));
   const uint32_t range = static_cast<uint32_t>(n);
   int64_t b = 0;
+  WorkPoll poll(stop, 3 * n);
   for (int64_t k = 0; k < n_boot; ++k) {
+    if (poll.stop()) {
+      out.interrupted = true;
+      return out;
+    }
     for (std::size_t i = 0; i < n; ++i) resample[i] = x[rng.bounded(range)];
     double m, s;
     mean_sd(resample.data(), n, m, s);

@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "stop.h"
+
 namespace propgrad {
 
 struct Interval {
@@ -37,9 +39,10 @@ struct BootstrapT {
   double t0 = NAN;
   double p_value = NAN;
   int64_t n_valid = 0;
+  bool interrupted = false;  // stop was set: nothing else is valid
 };
 
 BootstrapT studentized_bootstrap(const std::vector<double>& x, int64_t n_boot, double level,
-                                 uint64_t seed, double tolerance);
+                                 uint64_t seed, double tolerance, StopSignal* stop = nullptr);
 
 }  // namespace propgrad

@@ -34,13 +34,16 @@ bool joint_block(const std::vector<SeriesData>& series,
   std::vector<double> y, values(m);
   const int64_t first = block * kJointBlock;
   const int64_t count = std::min<int64_t>(kJointBlock, opt.n_perm - first);
+  std::size_t work = 0;  // one draw reorders every series
+  for (const auto& s : series) work += s.n * s.d;
+  WorkPoll poll(&stop, work, is_master);
   for (int64_t k = 0; k < count; ++k) {
-    if ((k % 64) == 0 && stop.check(is_master)) return false;
+    if (poll.stop()) return false;
     fisher_yates(perm.data(), n, rng);
     for (std::size_t j = 0; j < m; ++j) {
       y.resize(series[j].n * series[j].d);
       gather_rows(series[j], perm.data(), y.data());
-      values[j] = (*stats[j])(y.data());
+      values[j] = stats[j]->scaled(y.data());
     }
     visit(values);
   }
@@ -68,7 +71,7 @@ std::vector<double> joint_null_values(const std::vector<SeriesData>& series,
   const long n_blocks = static_cast<long>((opt.n_perm + kJointBlock - 1) / kJointBlock);
   for (long b = 0; b < n_blocks; ++b) {
     joint_block(series, stats, opt, b, never, true, [&](const std::vector<double>& v) {
-      out.insert(out.end(), v.begin(), v.end());
+      for (std::size_t j = 0; j < v.size(); ++j) out.push_back(stats[j]->user(v[j]));
     });
   }
   return out;
@@ -82,7 +85,7 @@ JointResult westfall_young(const std::vector<SeriesData>& series, const ShuffleO
   if (m == 0) return out;
   const auto stats = make_statistics(series, opt);
   std::vector<double> observed(m);
-  for (std::size_t j = 0; j < m; ++j) observed[j] = (*stats[j])(series[j].y);
+  for (std::size_t j = 0; j < m; ++j) observed[j] = stats[j]->scaled(series[j].y);
   const int64_t K = opt.n_perm;
   const long n_blocks = static_cast<long>((K + kJointBlock - 1) / kJointBlock);
   // Statistics share a workspace each, so a block works on its own copies.

@@ -51,7 +51,7 @@ std::vector<double> average_ranks(const std::vector<double>& v) {
 }
 
 ResamplingResult sign_flip_test(const std::vector<double>& d, int64_t n_perm, uint64_t seed,
-                                double tolerance, double level) {
+                                double tolerance, double level, StopSignal* stop) {
   ResamplingResult out;
   const std::size_t n = d.size();
   // R refuses non-finite differences; here they give no result rather than a p.
@@ -69,11 +69,16 @@ ResamplingResult sign_flip_test(const std::vector<double>& d, int64_t n_perm, ui
   const double nd = static_cast<double>(n);
   const ExtremeRule rule = extreme_rule(Alternative::TwoSided, out.estimate, 0.0, tolerance);
   int64_t b = 0;
+  WorkPoll poll(stop, n);
   // Every pattern when 2^n <= n_perm (n <= 62 keeps the shift defined).
   out.exact = n < 62 && (int64_t(1) << n) <= n_perm;
   if (out.exact) {
     const int64_t total = int64_t(1) << n;
     for (int64_t mask = 0; mask < total; ++mask) {
+      if (poll.stop()) {
+        out.interrupted = true;
+        return out;
+      }
       double s = 0.0;
       for (std::size_t i = 0; i < n; ++i) s += ((mask >> i) & 1) ? -d[i] : d[i];
       b += rule(s / nd);
@@ -82,6 +87,10 @@ ResamplingResult sign_flip_test(const std::vector<double>& d, int64_t n_perm, ui
   } else {
     Xoshiro256pp rng(seed, data_key(d, {}));
     for (int64_t k = 0; k < n_perm; ++k) {
+      if (poll.stop()) {
+        out.interrupted = true;
+        return out;
+      }
       double s = 0.0;
       for (std::size_t i = 0; i < n; i += 64) {
         uint64_t bits = rng.next();
@@ -103,7 +112,8 @@ ResamplingResult sign_flip_test(const std::vector<double>& d, int64_t n_perm, ui
 
 ResamplingResult rank_correlation_test(const std::vector<double>& x, const std::vector<double>& y,
                                        const std::vector<int>& block, int64_t n_perm,
-                                       uint64_t seed, double tolerance, double level) {
+                                       uint64_t seed, double tolerance, double level,
+                                       StopSignal* stop) {
   ResamplingResult out;
   const std::size_t n = x.size();
   if (n < 3 || y.size() != n || block.size() != n || n_perm < 1 || !all_finite(x) || !all_finite(y)) {
@@ -136,7 +146,12 @@ ResamplingResult rank_correlation_test(const std::vector<double>& x, const std::
   std::vector<double> r = ry, values;
   std::vector<double> null(static_cast<std::size_t>(n_perm));
   double sum = 0.0;
+  WorkPoll poll(stop, 3 * n);
   for (int64_t k = 0; k < n_perm; ++k) {
+    if (poll.stop()) {
+      out.interrupted = true;
+      return out;
+    }
     for (const auto& idx : rows) {
       values.resize(idx.size());
       for (std::size_t j = 0; j < idx.size(); ++j) values[j] = r[idx[j]];

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "pvalue.h"
+#include "stop.h"
 
 namespace propgrad {
 
@@ -19,6 +20,7 @@ struct ResamplingResult {
   double p_floor = NAN;    // smallest p the test can reach with these data
   int64_t n_used = 0;      // sign patterns or permutations counted
   bool exact = false;
+  bool interrupted = false;  // stop was set: nothing else is valid
 };
 
 // Two-sided sign-flip test of d (H0: d symmetric about 0): every sign
@@ -28,7 +30,7 @@ struct ResamplingResult {
 // exactly as |mean| does, and patterns are counted on the mean. Centre 0
 // (the sign-flip distribution is symmetric).
 ResamplingResult sign_flip_test(const std::vector<double>& d, int64_t n_perm, uint64_t seed,
-                                double tolerance, double level);
+                                double tolerance, double level, StopSignal* stop = nullptr);
 
 // Spearman's rho of x and y (average ranks for ties) and its permutation
 // test: y is permuted within each block (block ids 0..B-1; one block for
@@ -37,7 +39,8 @@ ResamplingResult sign_flip_test(const std::vector<double>& d, int64_t n_perm, ui
 // statistics with blocks.
 ResamplingResult rank_correlation_test(const std::vector<double>& x, const std::vector<double>& y,
                                        const std::vector<int>& block, int64_t n_perm,
-                                       uint64_t seed, double tolerance, double level);
+                                       uint64_t seed, double tolerance, double level,
+                                       StopSignal* stop = nullptr);
 
 // Average ranks (1..n) of v, ties sharing the mean of their ranks.
 std::vector<double> average_ranks(const std::vector<double>& v);

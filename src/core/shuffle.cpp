@@ -37,17 +37,18 @@ bool generate_null(const SeriesData& s, const SeriesStatistic& stat, bool exact,
     std::vector<uint32_t> order(s.n);
     std::iota(order.begin(), order.end(), 0u);
     std::vector<double> y(s.n * s.d);
-    int64_t k = 0;
+    WorkPoll poll(&stop, s.n * s.d, is_master);
     do {
-      if ((k++ % kPollEvery) == 0 && stop.check(is_master)) return false;
+      if (poll.stop()) return false;
       gather_rows(s, order.data(), y.data());
-      if (!visit(stat(y.data()))) break;
+      if (!visit(stat.scaled(y.data()))) break;
     } while (std::next_permutation(order.begin(), order.end()));
     return true;
   }
   ShuffleStream stream(s, seed, key);
+  WorkPoll poll(&stop, s.n * s.d, is_master);
   for (int64_t k = 0; k < count; ++k) {
-    if ((k % kPollEvery) == 0 && stop.check(is_master)) return false;
+    if (poll.stop()) return false;
     if (!visit(stream.next(stat))) break;
   }
   return true;
@@ -230,8 +231,8 @@ bool open_ended_rule(const SeriesData& s, const SeriesStatistic& stat, const Shu
 
 bool prepare_series_result(const SeriesStatistic& stat, const SeriesData& s,
                            const ShuffleOptions& opt, ShuffleResult& res) {
-  res.statistic = stat(s.y);
-  res.estimate = opt.statistic == StatisticKind::Grad ? res.statistic : stat.epgm(s.y);
+  res.statistic = stat.scaled(s.y);
+  res.estimate = opt.statistic == StatisticKind::Grad ? stat.user(res.statistic) : stat.epgm(s.y);
   if (!std::isfinite(res.statistic)) {
     // Never a p for a statistic that is not a number (overflowing weights).
     res.finite = false;
@@ -242,6 +243,17 @@ bool prepare_series_result(const SeriesStatistic& stat, const SeriesData& s,
     res.centre_kind = CentreKind::Exact;
   }
   return true;
+}
+
+void report_in_user_units(const SeriesStatistic& stat, ShuffleResult& res, double* null_values,
+                          std::size_t count) {
+  if (stat.user(1.0) == 1.0) return;
+  for (double* v : {&res.statistic, &res.null_mean, &res.null_sd, &res.centre, &res.centre_sd}) {
+    *v = stat.user(*v);
+  }
+  if (null_values) {
+    for (std::size_t i = 0; i < count; ++i) null_values[i] = stat.user(null_values[i]);
+  }
 }
 
 void finish_moments(const RunningMoments& moments, ShuffleResult& res) {
@@ -283,6 +295,7 @@ ShuffleResult shuffle_series(const SeriesData& s, const ShuffleOptions& opt, dou
   ShuffleResult res;
   if (!prepare_series_result(stat, s, opt, res)) {
     fill_null(null_out, 0, static_cast<std::size_t>(opt.n_perm));
+    report_in_user_units(stat, res, nullptr, 0);
     return res;
   }
   const int64_t n_exact = opt.allow_exact ? exact_permutation_count(s.n, opt.n_perm) : 0;
@@ -293,7 +306,10 @@ ShuffleResult shuffle_series(const SeriesData& s, const ShuffleOptions& opt, dou
   const bool finished = opt.sequential > 0 && !res.exact
                             ? run_sequential(run, res, moments)
                             : run_fixed(run, res.exact ? n_exact : opt.n_perm, res, moments);
-  if (finished) finish_moments(moments, res);
+  if (finished) {
+    finish_moments(moments, res);
+    report_in_user_units(stat, res, null_out, static_cast<std::size_t>(opt.n_perm));
+  }
   return res;
 }
 
@@ -325,7 +341,7 @@ void parallel_for_polled(long count, int nthreads, StopSignal& stop,
         }
       }
       // The master has no series left but keeps answering interrupts for
-      // the workers (which see the flag within kPollEvery shuffles) every
+      // the workers (which see the flag within a millisecond or so) every
       // 5 ms, and wakes as soon as the last one finishes.
       if (is_master) {
         std::unique_lock<std::mutex> lock(mutex);

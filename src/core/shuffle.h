@@ -16,6 +16,7 @@
 
 #include "pvalue.h"
 #include "statistics.h"
+#include "stop.h"
 #include "stream.h"
 
 namespace propgrad {
@@ -75,26 +76,6 @@ int64_t exact_permutation_count(std::size_t n, int64_t limit);
 // enumerated, 0 for zollstock's b/K, else 1/(K + 1).
 double smallest_p_value(std::size_t n, const ShuffleOptions& opt);
 
-// Cooperative stop: workers read the flag; only the master thread polls.
-class StopSignal {
- public:
-  explicit StopSignal(std::function<bool()> poll = nullptr) : poll_(std::move(poll)) {}
-  bool check(bool is_master) {
-    if (is_master && poll_ && !flag_.load(std::memory_order_relaxed) && poll_()) {
-      flag_.store(true, std::memory_order_relaxed);
-    }
-    return flag_.load(std::memory_order_relaxed);
-  }
-  bool stopped() const { return flag_.load(std::memory_order_relaxed); }
-
- private:
-  std::function<bool()> poll_;
-  std::atomic<bool> flag_{false};
-};
-
-// How often (in shuffles) a running series looks at the stop flag.
-constexpr int64_t kPollEvery = 1024;
-
 // One series. null_out, when given, receives n_perm values (n! when exact;
 // NaN after an early sequential stop).
 ShuffleResult shuffle_series(const SeriesData& series, const ShuffleOptions& opt,
@@ -144,6 +125,12 @@ bool open_ended_rule(const SeriesData& s, const SeriesStatistic& stat, const Shu
                      ExtremeRule& rule);
 // null_mean, null_sd and z from the moments of the shuffles drawn.
 void finish_moments(const RunningMoments& moments, ShuffleResult& res);
+// The engine counts on the statistic's own scale (per unit of the
+// stencil's positions for grad, statistics.h); this turns the statistic,
+// its null moments and centre, and `count` null values into the user's
+// units once a series is done. z and p are the same in both.
+void report_in_user_units(const SeriesStatistic& stat, ShuffleResult& res, double* null_values,
+                          std::size_t count);
 
 // Runs body(i) for i in [0, count) on nthreads threads (dynamic schedule).
 // The master polls `stop` every few milliseconds until all are done, also

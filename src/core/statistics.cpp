@@ -98,8 +98,11 @@ SeriesStatistic::SeriesStatistic(StatisticKind kind, const double* y, const doub
     : kind_(kind), n_(n), d_(d), stencil_(t, n, opt), work_(n) {
   if (kind == StatisticKind::Grad) return;
   if (d != 1) throw std::invalid_argument("corr and mi need a single output column");
+  // t divided by a power of two near its step: exact, and no sum of
+  // squares below overflows or underflows, whatever the units of t.
+  const int e = step_exponent(t, n);
   std::vector<double> x(n);
-  for (std::size_t i = 0; i < n; ++i) x[i] = t ? t[i] : static_cast<double>(i);
+  for (std::size_t i = 0; i < n; ++i) x[i] = t ? std::ldexp(t[i], -e) : static_cast<double>(i);
   const double xbar = mean_of(x.data(), n), ybar = mean_of(y, n);
   double sxx = 0.0, syy = 0.0;
   for (std::size_t i = 0; i < n; ++i) {
@@ -186,9 +189,9 @@ bool SeriesStatistic::exact_null_mean(const double* y, double& mean) const {
   return true;
 }
 
-double SeriesStatistic::operator()(const double* y) const {
+double SeriesStatistic::scaled(const double* y) const {
   switch (kind_) {
-    case StatisticKind::Grad: return epgm(y);
+    case StatisticKind::Grad: return stencil_.scaled_mean_norm(y, d_, work_.data());
     case StatisticKind::Corr: return correlation(y);
     case StatisticKind::MI: return mutual_information(y);
   }

@@ -23,17 +23,28 @@ class SeriesStatistic {
   SeriesStatistic(StatisticKind kind, const double* y, const double* t, std::size_t n,
                   std::size_t d, const GradientOptions& opt);
 
-  // The statistic of an n x d output matrix (typically a shuffled copy).
-  double operator()(const double* y) const;
+  // The statistic of an n x d output matrix (typically a shuffled copy) on
+  // the engine's scale: grad per unit of the stencil's internal positions
+  // (gradient.h), so it stays finite for any finite t. corr and mi have no
+  // units and are the same on both scales.
+  double scaled(const double* y) const;
 
-  // EPGM of an output matrix: the effect size reported for every statistic.
+  // A value on the engine's scale (statistic, null moments) in the user's units.
+  double user(double v) const { return kind_ == StatisticKind::Grad ? stencil_.to_user(v) : v; }
+
+  // The statistic in the user's units.
+  double operator()(const double* y) const { return user(scaled(y)); }
+
+  // EPGM of an output matrix, per unit of t: the effect size reported for
+  // every statistic.
   double epgm(const double* y) const { return stencil_.mean_norm(y, d_, work_.data()); }
 
   // The mean of the statistic over all n! orderings of y, where it is known
   // in closed form: 0 for corr (r is linear in y with centred weights); for
   // grad when every gradient row is w_i (y_a - y_b) (evenly spaced steps, no
   // smoothing): mean(w) times the mean distance between two distinct rows
-  // of y. Returns false otherwise (mi, uneven steps, smoothing).
+  // of y, on the scale of scaled(). Returns false otherwise (mi, uneven
+  // steps, smoothing).
   bool exact_null_mean(const double* y, double& mean) const;
 
   std::size_t n() const { return n_; }

@@ -57,7 +57,7 @@ class ShuffleStream {
     std::iota(order_.begin(), order_.end(), 0u);
   }
 
-  // The statistic of the next uniformly random ordering of the rows.
+  // The statistic (engine's scale) of the next uniformly random ordering of the rows.
   double next(const SeriesStatistic& stat) {
     const std::size_t n = s_->n;
     if (s_->d == 1) {
@@ -66,7 +66,7 @@ class ShuffleStream {
       fisher_yates(order_.data(), n, rng_);
       gather_rows(*s_, order_.data(), y_.data());
     }
-    return stat(y_.data());
+    return stat.scaled(y_.data());
   }
 
  private:

@@ -165,3 +165,36 @@ TEST(RankCorrelation, WithinBlockTestIgnoresBlockEffects) {
   EXPECT_LE(rejected / 1000.0, 0.069);
   EXPECT_GT(pooled_rejected / 1000.0, 0.5);  // treating the rows as independent fails
 }
+
+// The study-level loops answer an interrupt: a poll that fires on its
+// second call stops them (interrupted, no p), and a poll that never fires
+// changes nothing.
+TEST(ResamplingStop, InterruptsStopEveryLoop) {
+  std::vector<double> d(300), x(300), y(300);
+  for (int i = 0; i < 300; ++i) {
+    d[i] = std::sin(0.7 * i) + 0.1;
+    x[i] = i;
+    y[i] = std::cos(0.3 * i);
+  }
+  const std::vector<int> block(300, 0);
+  int calls = 0;
+  propgrad::StopSignal fires([&calls] { return ++calls == 2; });
+  const auto flip = propgrad::sign_flip_test(d, 1000000, 1, 1e-9, 0.99, &fires);
+  EXPECT_TRUE(flip.interrupted);
+  EXPECT_TRUE(std::isnan(flip.p_value));
+  EXPECT_EQ(calls, 2);
+  propgrad::StopSignal fires2([] { return true; });
+  EXPECT_TRUE(propgrad::rank_correlation_test(x, y, block, 100000, 1, 1e-9, 0.99, &fires2).interrupted);
+  propgrad::StopSignal fires3([] { return true; });
+  EXPECT_TRUE(propgrad::studentized_bootstrap(d, 100000, 0.95, 1, 1e-9, &fires3).interrupted);
+
+  propgrad::StopSignal never([] { return false; });
+  const auto a = propgrad::sign_flip_test(d, 20000, 1, 1e-9, 0.99, &never);
+  const auto b = propgrad::sign_flip_test(d, 20000, 1, 1e-9, 0.99);
+  EXPECT_FALSE(a.interrupted);
+  EXPECT_EQ(a.p_value, b.p_value);
+  const auto ba = propgrad::studentized_bootstrap(d, 5000, 0.95, 1, 1e-9, &never);
+  const auto bb = propgrad::studentized_bootstrap(d, 5000, 0.95, 1, 1e-9);
+  EXPECT_EQ(ba.equal.low, bb.equal.low);
+  EXPECT_EQ(ba.p_value, bb.p_value);
+}

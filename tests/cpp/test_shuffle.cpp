@@ -565,9 +565,10 @@ TEST(ShuffleStop, PollTrueStopsEverything) {
   }
 }
 
-// The poll runs every 1024 shuffles on the master only: a poll that fires on
-// its third call stops a long series after ~2048 shuffles, and a non-master
-// caller never polls at all.
+// The poll runs on the master only, at the first shuffle and then every
+// ~2^20 steps of work (34952 shuffles of 30 steps): a poll that fires on
+// its third call stops a long series after ~70000 shuffles, and a
+// non-master caller never polls at all.
 TEST(ShuffleStop, PollIsCheckedDuringASeries) {
   const Series s = random_series(30, 1, 9);
   ShuffleOptions opt;

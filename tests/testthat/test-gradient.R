@@ -121,3 +121,19 @@ test_that("error messages read well", {
     epgm(1:5, spacing = "log")
   })
 })
+
+test_that("gradients and EPGM scale with the units of t, however extreme", {
+  t <- c(0, 0.1, 0.3, 0.6, 1)
+  y <- c(3, 1, 4, 1, 5)
+  for (f in c(1e-200, 1e200)) {
+    expect_equal(property_gradient(y, t * f) * f, property_gradient(y, t), tolerance = 1e-12)
+    expect_equal(epgm(y, t * f) * f, epgm(y, t), tolerance = 1e-12)
+    expect_equal(property_gradient(y, t * f, period = 2 * f) * f, property_gradient(y, t, period = 2),
+                 tolerance = 1e-12)
+    expect_equal(property_gradient(y, t * f, rescale = TRUE), property_gradient(y, t, rescale = TRUE),
+                 tolerance = 1e-12)
+  }
+  # a range beyond double precision (2e308), each step within it
+  wide <- c(-1e308, -5e307, 0, 5e307, 1e308)
+  expect_equal(property_gradient(y, wide) * 5e307, property_gradient(y, 0:4), tolerance = 1e-12)
+})

@@ -70,3 +70,21 @@ test_that("Westfall-Young refuses settings it cannot honour", {
   expect_error(property_test(study, "y", "t", by = "id", p_adjust = "westfall_young", sequential = 5),
                class = "propgrad_error_incompatible")
 })
+
+test_that("a series with a non-finite statistic takes no part in Westfall-Young", {
+  set.seed(1)
+  d <- data.frame(image = rep(1:8, each = 12), t = rep(1:12, 8), y = rnorm(96))
+  d$y[d$image == 5] <- d$t[d$image == 5]  # a clear effect
+  bad <- d$image == 3
+  d$y[bad] <- rep(c(1e308, -1e308), 6)  # differences beyond double range
+  expect_warning(res <- property_test(d, y ~ t | image, n_perm = 999, seed = 1,
+                                      p_adjust = "westfall_young"),
+                 class = "propgrad_warning_nonfinite")
+  expect_true(is.na(res$adj.p.value[res$image == 3]))
+  expect_true(is.na(res$p.value[res$image == 3]))
+  # The joint permutations do not depend on the data: the other series get
+  # exactly the adjusted p of the study without the bad one.
+  without <- property_test(d[!bad, ], y ~ t | image, n_perm = 999, seed = 1, p_adjust = "westfall_young")
+  expect_equal(res$adj.p.value[res$image != 3], without$adj.p.value)
+  expect_lt(res$adj.p.value[res$image == 5], 0.01)
+})

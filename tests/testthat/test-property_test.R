@@ -114,6 +114,21 @@ test_that("series of different lengths, unsorted steps and no by columns work", 
   expect_equal(whole$estimate, res$estimate[1])
 })
 
+test_that("a property column in any units gives the p-values of unit steps", {
+  # 7 steps per series: every ordering is enumerated, so p does not depend
+  # on the data-keyed stream.
+  d <- data.frame(id = rep(c("a", "b", "c"), each = 7), t = rep(c(0, 1, 2.5, 3, 4, 6, 7), 3),
+                  y = c(sin(1:7), cos(1:7), (1:7)^2))
+  unit <- property_test(d, y ~ t | id, seed = 1, p_adjust = "holm")
+  for (f in c(1e-200, 1e200)) {
+    tiny <- transform(d, t = t * f)
+    expect_no_warning(res <- property_test(tiny, y ~ t | id, seed = 1, p_adjust = "holm"))
+    expect_equal(res$p.value, unit$p.value)
+    expect_equal(res$adj.p.value, unit$adj.p.value)
+    expect_equal(res$estimate * f, unit$estimate, tolerance = 1e-12)
+  }
+})
+
 test_that("keep_null returns one column per row", {
   res <- property_test(small, p_cat ~ strength | image + model + property, n_perm = 150,
                        seed = 1, keep_null = TRUE, p_adjust = "none")

@@ -297,10 +297,39 @@ test_that("a 'greater' test of grad says so when effects sit in the lower tail",
 })
 
 test_that("a non-finite statistic gets no p-value and a warning", {
-  t <- c(0, 1e-300, 2e-300, 3e-300, 4e-300, 5e-300)
-  expect_warning(res <- shuffle_test(c(1, 2, 0, 5, 3, 4), t, n_perm = 99, seed = 1),
+  # outputs 2e308 apart: their difference is beyond double range
+  expect_warning(res <- shuffle_test(c(1e308, -1e308, 0, 5, 3, 4), n_perm = 99, seed = 1),
                  class = "propgrad_warning_nonfinite")
   expect_true(is.na(res$p.value))
+})
+
+test_that("property steps of any size give the p-values of unit steps", {
+  # 6 steps: all 720 orderings, so the p-values do not depend on the stream
+  # (which is keyed by the data, t included).
+  y <- sin(1:6)
+  unit <- shuffle_test(y, t = 1:6)
+  for (f in c(1e-200, 1e200)) {
+    expect_no_warning(res <- shuffle_test(y, t = (1:6) * f))
+    expect_equal(res$p.value, unit$p.value)
+    expect_equal(res$centre_kind, "exact permutation mean")
+    expect_equal(res$estimate * f, unit$estimate, tolerance = 1e-12)
+    expect_equal(res$null_mean * f, unit$null_mean, tolerance = 1e-12)
+    expect_equal(res$z, unit$z, tolerance = 1e-9)
+    expect_equal(shuffle_test(y, t = (1:6) * f, statistic = "corr")$p.value,
+                 shuffle_test(y, t = 1:6, statistic = "corr")$p.value)
+  }
+  t7 <- c(0, 0.5, 1.7, 2, 3.1, 4, 4.2)
+  y7 <- cos(t7)
+  pairs <- list(list(shuffle_test(y7, t = t7, smooth = 5), shuffle_test(y7, t = t7 * 1e-200, smooth = 5)),
+                list(shuffle_test(y7, t = t7, period = 5), shuffle_test(y7, t = t7 * 1e-200, period = 5e-200)))
+  for (pair in pairs) {
+    expect_equal(pair[[2]]$p.value, pair[[1]]$p.value)
+    expect_equal(pair[[2]]$estimate * 1e-200, pair[[1]]$estimate, tolerance = 1e-12)
+  }
+  # outputs of 1e300 over steps of 1e-200: the EPGM is beyond double range,
+  # the p-value is still that of unit outputs
+  expect_equal(shuffle_test(y * 1e300, t = (1:6) * 1e-200)$estimate, Inf)
+  expect_equal(shuffle_test(y * 1e300, t = (1:6) * 1e-200)$p.value, shuffle_test(y, t = 1:6)$p.value)
 })
 
 test_that("n_perm = 'auto' picks K from alpha, and an unreachable alpha warns", {

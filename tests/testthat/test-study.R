@@ -157,3 +157,18 @@ test_that("models as a factor, inputs whose names hold separators, lost columns 
   full <- compare_models(study_tests, c("unbiased", "dark_cats_bias"), seed = 1)
   expect_equal(sum(cmp$n_pairs), sum(full$n_pairs) - 1)
 })
+
+test_that("the summary leaves non-finite estimates out with a warning, or refuses when none is left", {
+  set.seed(2)
+  d <- data.frame(image = rep(1:9, each = 10), t = rep(1:10, 9), y = rnorm(90))
+  d$y[d$image == 4] <- rep(c(1e308, -1e308), 5)
+  tests <- suppressWarnings(property_test(d, y ~ t | image, n_perm = 99, seed = 1, p_adjust = "westfall_young"))
+  expect_true(is.na(tests$p.value[4]) && is.infinite(tests$estimate[4]))
+  expect_warning(s <- summary(tests, seed = 1), class = "propgrad_warning_nonfinite")
+  expect_equal(s$n_series, 9)
+  expect_equal(s$estimate, mean(tests$estimate[-4]))
+  expect_equal(s$median, median(tests$estimate[-4]))
+  expect_true(is.finite(s$conf.low) && is.finite(s$conf.high))
+  tests$estimate[-4] <- NA
+  expect_error(summary(tests, seed = 1), class = "propgrad_error_nonfinite")
+})
