@@ -45,8 +45,20 @@
 #'   the same `seed`. Progress is reported through \pkg{progressr} (wrap the
 #'   call in [progressr::with_progress()]). On each worker `nthreads`
 #'   defaults to that worker's [future::availableCores()].
-#' @param chunk_size With `backend = "future"`: series per chunk (default:
-#'   about four chunks per worker).
+#' @param chunk_size With `backend = "future"` or a `checkpoint`: series per
+#'   chunk (default: about four chunks per worker).
+#' @param checkpoint `NULL`, or a folder where each finished chunk is saved
+#'   (written to a temporary file, then renamed). Rerunning the same call
+#'   with the same folder reads the saved chunks and computes only the
+#'   missing ones; a folder made for other data or settings is refused
+#'   (`propgrad_error_checkpoint`). With `backend = "local"` the chunks run
+#'   one after another in this session.
+#' @param retries With `backend = "future"`: how often a chunk that failed
+#'   (an error, or a worker that died) is resubmitted (default: option
+#'   `propgrad.retries`, else 1). Chunks still failing end in an error of
+#'   class `propgrad_error_worker` that names them and their series, after
+#'   every other chunk has finished; the finished chunks are in its field
+#'   `partial` (and in `checkpoint`, when given).
 #' @inheritParams shuffle_test
 #' @param ... Gradient settings (`spacing`, `rescale`, `period`, `smooth`),
 #'   `ties`, `tolerance` and `p_conf_level`, as in [shuffle_test()].
@@ -104,7 +116,8 @@ property_test <- function(data, output, property, by = NULL,
                           p_method = c("plus_one", "zollstock"), sequential = NULL, seed = NULL,
                           nthreads = NULL, keep_null = FALSE, joint = FALSE, probs = NULL,
                           p_adjust = "holm", alpha = 0.01, adaptive = adaptive_control(),
-                          backend = c("local", "future"), chunk_size = NULL, ...) {
+                          backend = c("local", "future"), chunk_size = NULL, checkpoint = NULL,
+                          retries = getOption("propgrad.retries", 1), ...) {
   call <- rlang::current_env()
   if (!is.data.frame(data)) {
     abort_input("{.arg data} must be a data frame, not {.obj_type_friendly {data}}.",
@@ -126,7 +139,7 @@ property_test <- function(data, output, property, by = NULL,
   p_adjust <- check_choice(p_adjust, p_adjust_methods, arg = "p_adjust", call = call)
   settings <- shuffle_settings(statistic, alternative, n_perm, p_method, sequential, seed,
                                nthreads, keep_null, list(...), alpha = alpha, call = call)
-  settings <- c(settings, backend_settings(backend, chunk_size, nthreads, call))
+  settings <- c(settings, backend_settings(backend, chunk_size, nthreads, call, checkpoint, retries))
   if (!inherits(adaptive, "propgrad_adaptive_control")) {
     abort_input("{.arg adaptive} must come from {.fn adaptive_control}.", "propgrad_error_type", call = call)
   }
@@ -145,6 +158,7 @@ property_test <- function(data, output, property, by = NULL,
   if (max_t) {
     check_max_t_settings(settings, call)
     check_shared_lengths(series, call)
+    check_max_t_memory(series, settings, call)
     settings$westfall_young <- TRUE
   }
   n_steps <- vapply(series, function(s) nrow(s$y), integer(1))
@@ -181,7 +195,8 @@ property_test <- function(data, output, property, by = NULL,
     statistic = settings$statistic, alternative = settings$alternative,
     p_method = settings$p_method, mode = settings$mode, n_perm = settings$n_perm,
     sequential = settings$sequential, seed = settings$seed, p_adjust = p_adjust,
-    alpha = settings$alpha, adj_p_floor = resolution$floor, tolerance = settings$tolerance,
+    alpha = settings$alpha, adj_p_floor = resolution$floor, raw_p_floor = resolution$raw,
+    tolerance = settings$tolerance,
     p_conf_level = if (settings$mode == "adaptive") 1 - adaptive$epsilon else settings$p_conf_level,
     adaptive = if (settings$mode == "adaptive") c(unclass(adaptive), list(
       iterations = res$iterations, total_shuffles = res$total_shuffles,
