@@ -25,6 +25,15 @@ test_that("study summaries refuse bootstraps above the limit", {
                class = "propgrad_error_memory")
 })
 
+test_that("flip correlations refuse permutation nulls above the limit", {
+  tests <- property_test(pg_study, p_cat ~ strength | image + model + property, n_perm = 99,
+                         seed = 1, alpha = 0.5, probs = c("p_cat", "p_dog"))
+  expect_s3_class(flip_correlation(tests, by = "property", block = "image", n_perm = 999, seed = 1), "data.frame")
+  expect_error(withr::with_options(list(propgrad.max_bytes = 1e5),
+                                   flip_correlation(tests, by = "property", block = "image", n_perm = 1e5, seed = 1)),
+               "permuted correlations", class = "propgrad_error_memory")
+})
+
 test_that("keep_null honours both the general and its own limit", {
   d <- data.frame(id = rep(1:3, each = 8), t = rep(1:8, 3), y = sin(1:24))
   expect_error(withr::with_options(list(propgrad.max_bytes = 1000),
