@@ -79,7 +79,8 @@ test_that("future.batchtools jobs give the local results and a failed job is nam
   future::plan(future.batchtools::batchtools_local)
   withr::defer(future::plan(future::sequential))
   expect_identical(run(backend = "future"), local)
-  withr::local_options(propgrad.test_hook = list(fail = 2))
+  # future.batchtools keeps a failed job's registry unless told otherwise.
+  withr::local_options(propgrad.test_hook = list(fail = 2), future.delete = TRUE)
   err <- expect_error(run(backend = "future", retries = 0), class = "propgrad_error_worker")
   expect_match(conditionMessage(err), "Chunk 2 (series 9-16", fixed = TRUE)
   expect_equal(err$partial[[1]]$chunk, 1L)
