@@ -18,10 +18,12 @@ make_chunks <- function(n, chunk_size, backend) {
   unname(split(seq_len(n), ceiling(seq_len(n) / chunk_size)))
 }
 
-# Settings that decide a chunk's result; threads, backend and scheduling do not.
+# Settings that decide a chunk's result; threads, backend, scheduling and
+# alpha (used only by the adjustment across series, made afterwards) do not.
 result_settings <- function(settings) {
   settings[setdiff(names(settings), c("nthreads", "worker_nthreads", "backend", "chunk_size",
-                                      "retries", "checkpoint", "joint_only", "westfall_young"))]
+                                      "retries", "checkpoint", "joint_only", "westfall_young",
+                                      "alpha"))]
 }
 
 chunk_key <- function(series, settings) {
@@ -121,7 +123,7 @@ restart_workers <- function() {
 }
 
 abort_chunks <- function(failures, results, chunks, labels, settings, store, call) {
-  ks <- as.integer(names(failures))
+  ks <- sort(as.integer(names(failures)))
   ok <- which(!vapply(results, is.null, logical(1)))
   partial <- lapply(ok, function(k) list(chunk = k, series = chunks[[k]], result = results[[k]]))
   describe <- function(k) {

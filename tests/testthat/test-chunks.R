@@ -20,9 +20,14 @@ test_that("a checkpointed local run gives the local results and resumes from dis
   expect_length(chunk_files, ceiling(nrow(local) / 4))
   expect_equal(readLines(file.path(dir, "notes.txt")), "mine")
   expect_length(list.files(dir, "propgrad-tmp", all.files = TRUE), 0)
-  # Every chunk would now fail: a resumed run must read them all from disk.
+  # Every chunk would now fail: a resumed run must read them all from disk,
+  # also with another adjustment and alpha (applied after the chunks).
   withr::local_options(propgrad.test_hook = list(fail = 1:100))
   expect_identical(run_chunked(checkpoint = dir), local)
+  bonferroni <- property_test(chunk_study(), p_cat ~ strength | image + property, n_perm = 200,
+                              seed = 5, alpha = 0.2, chunk_size = 4, p_adjust = "bonferroni",
+                              checkpoint = dir)
+  expect_identical(bonferroni$p.value, local$p.value)
 })
 
 test_that("a checkpoint folder of another study or not propgrad's is refused", {
