@@ -78,6 +78,8 @@ schedule_futures <- function(todo, chunks, series, settings, progress, hook, fin
   # gone; futures sent to it fail at once, so no more are launched until
   # the running ones are in, then the plan is restarted with fresh workers.
   broken <- FALSE
+  # An interrupt (or any error here) must not leave workers computing for nobody.
+  on.exit(if (length(running)) stop_running(running), add = TRUE)
   failed <- function(k, e) {
     if (inherits(e, "FutureError")) broken <<- TRUE
     attempts[k] <<- attempts[k] + 1L
@@ -113,6 +115,17 @@ schedule_futures <- function(todo, chunks, series, settings, progress, hook, fin
   # Leave a working plan for the next call.
   if (broken) restart_workers()
   failures
+}
+
+# Kills the workers of cluster futures still running (future has no
+# cancel) and restarts the plan; other futures are left to finish.
+stop_running <- function(running) {
+  for (f in running) {
+    if (inherits(f, "ClusterFuture") && is.numeric(f$node) && requireNamespace("parallelly", quietly = TRUE)) {
+      tryCatch(parallelly::killNode(f$workers[[f$node]]), error = function(e) NULL)
+    }
+  }
+  tryCatch(restart_workers(), error = function(e) NULL)
 }
 
 # The same plan again: its workers are shut down and started afresh.

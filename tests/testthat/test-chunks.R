@@ -141,3 +141,40 @@ test_that("a killed multisession worker ends in a classed error, is retried, and
   # Resume here, one chunk after another: identical to the local run.
   expect_identical(run_chunked(checkpoint = dir), local)
 })
+
+test_that("an interrupted future run leaves no worker computing", {
+  skip_on_cran()
+  skip_if_not_installed("future")
+  skip_if_not_installed("callr")
+  skip_if_not_installed("ps")
+  pids <- withr::local_tempdir()
+  child <- callr::r_bg(function(pids, libs) {
+    .libPaths(libs)
+    library(propgrad)
+    future::plan(future::multisession, workers = 2)
+    options(propgrad.test_hook = list(delay = 60, pid_dir = pids))
+    d <- pg_study[pg_study$model == "dark_cats_bias", ]
+    caught <- tryCatch(property_test(d, p_cat ~ strength | image + property, n_perm = 50, seed = 5,
+                                     alpha = 0.5, chunk_size = 4, backend = "future"),
+                       interrupt = function(e) "interrupted")
+    options(propgrad.test_hook = NULL)
+    # The restarted plan still works.
+    list(caught = caught, worker = future::value(future::future(Sys.getpid())))
+  }, args = list(pids = pids, libs = .libPaths()))
+  on.exit(child$kill(), add = TRUE)
+  files <- file.path(pids, c("chunk-1", "chunk-2"))
+  for (i in 1:600) if (!all(file.exists(files)) && child$is_alive()) Sys.sleep(0.05)
+  expect_true(all(file.exists(files)))
+  workers <- vapply(files, function(f) as.integer(readLines(f)), 0L)
+  child$interrupt()
+  child$wait(timeout = 30000)
+  res <- child$get_result()
+  expect_equal(res$caught, "interrupted")
+  alive <- function(pid) {
+    h <- tryCatch(ps::ps_handle(pid), error = function(e) NULL)
+    !is.null(h) && isTRUE(tryCatch(ps::ps_status(h) != "zombie", error = function(e) FALSE))
+  }
+  for (i in 1:100) if (any(vapply(workers, alive, TRUE))) Sys.sleep(0.1)
+  expect_false(any(vapply(workers, alive, TRUE)))
+  expect_false(res$worker %in% workers)
+})
