@@ -37,8 +37,8 @@
 #' @param adaptive Settings of `n_perm = "adaptive"`, from [adaptive_control()].
 #' @param backend Where the shuffle tests run. `"local"` (default): one
 #'   parallel engine call in this session on `nthreads` threads. `"future"`:
-#'   the series are split into chunks that run with \pkg{future.apply} on
-#'   the current [future::plan()], so a study can use several R sessions,
+#'   the series are split into chunks, each run as a future on the current
+#'   [future::plan()] (see `retries` and `checkpoint`), so a study can use several R sessions,
 #'   machines or a Slurm cluster (see section "Scaling out" of
 #'   `vignette("synthetic-study", package = "propgrad")`). Random streams are
 #'   keyed by each series' data, so both backends give identical results for
