@@ -195,6 +195,9 @@ checkpoint_open <- function(dir, series, settings, call) {
     abort_input("{.arg checkpoint} {.file {dir}} is a file, not a folder.", "propgrad_error_file", call = call)
   }
   dir.create(dir, showWarnings = FALSE, recursive = TRUE)
+  if (!dir.exists(dir)) {
+    abort_input("Could not create the {.arg checkpoint} folder {.file {dir}}.", "propgrad_error_file", call = call)
+  }
   key <- rlang::hash(list(result_settings(settings), lapply(series, `[`, c("y", "t"))))
   manifest <- file.path(dir, checkpoint_manifest)
   if (file.exists(manifest)) {
@@ -231,9 +234,13 @@ checkpoint_write <- function(store, key, res) {
 # Written under a temporary name, then renamed: a reader never sees half a file.
 save_atomic <- function(object, path, dir) {
   tmp <- tempfile(".propgrad-tmp-", tmpdir = dir, fileext = ".rds")
-  saveRDS(object, tmp)
-  if (!file.rename(tmp, path)) {
+  written <- tryCatch({
+    saveRDS(object, tmp)
+    file.rename(tmp, path)
+  }, error = function(e) FALSE, warning = function(w) FALSE)
+  if (!isTRUE(written)) {
     unlink(tmp)
-    pg_abort("Could not write {.file {path}}.", "propgrad_error_file")
+    pg_abort(c("Could not write {.file {path}}.", i = "Is the disk full, or the folder read-only?"),
+             "propgrad_error_file")
   }
 }

@@ -40,6 +40,11 @@ test_that("a checkpoint folder of another study or not propgrad's is refused", {
   saveRDS(list(a = 1), file.path(foreign, "propgrad-checkpoint.rds"))
   expect_error(run_chunked(checkpoint = foreign), class = "propgrad_error_checkpoint")
   expect_identical(readRDS(file.path(foreign, "propgrad-checkpoint.rds")), list(a = 1))
+  read_only <- withr::local_tempdir()
+  Sys.chmod(read_only, "0555")
+  if (file.access(read_only, 2) != 0) {  # root may write anyway
+    expect_error(run_chunked(checkpoint = file.path(read_only, "sub")), class = "propgrad_error_file")
+  }
   file <- withr::local_tempfile(lines = "x")
   expect_error(run_chunked(checkpoint = file), class = "propgrad_error_file")
   expect_error(run_chunked(checkpoint = NA_character_), class = "propgrad_error_type")
