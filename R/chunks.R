@@ -78,6 +78,7 @@ schedule_futures <- function(todo, chunks, series, settings, progress, hook, fin
   # gone; futures sent to it fail at once, so no more are launched until
   # the running ones are in, then the plan is restarted with fresh workers.
   broken <- FALSE
+  wait <- 0.02
   # An interrupt (or any error here) must not leave workers computing for nobody.
   on.exit(if (length(running)) stop_running(running), add = TRUE)
   failed <- function(k, e) {
@@ -101,9 +102,12 @@ schedule_futures <- function(todo, chunks, series, settings, progress, hook, fin
     state <- lapply(running, function(f) tryCatch(future::resolved(f), error = function(e) e))
     done <- names(running)[vapply(state, function(x) !isFALSE(x), logical(1))]
     if (!length(done)) {
-      Sys.sleep(0.02)
+      # Back off while nothing finishes: polling a cluster's job registry costs.
+      Sys.sleep(wait)
+      wait <- min(1, wait * 1.5)
       next
     }
+    wait <- 0.02
     for (key in done) {
       res <- if (inherits(state[[key]], "error")) state[[key]] else {
         tryCatch(future::value(running[[key]]), error = function(e) e)
