@@ -35,6 +35,9 @@ condition_classes <- c(
   # errors: environment and engine
   propgrad_error_series = "series of a study that cannot be tested, named by their by-values",
   propgrad_error_engine = "the shuffle engine refused a series",
+  propgrad_error_worker = "chunks failed on future workers (finished chunks attached as partial)",
+  propgrad_error_checkpoint = "a checkpoint folder that belongs to another study or is not propgrad's",
+  propgrad_error_combine = "test results that cannot be combined into one study",
   propgrad_error_pandoc = "rendering needs pandoc, which is missing",
   propgrad_error_report = "rmarkdown or pandoc failed to render the report",
   propgrad_error_editor = "an external image editor failed",
@@ -76,13 +79,14 @@ check_condition_class <- function(class) {
 }
 
 # An error of `class`; `input = TRUE` marks it as the caller's input at fault.
+# Named arguments in ... become fields of the condition.
 pg_abort <- function(message, class, call = rlang::caller_env(), input = FALSE, parent = NULL,
-                     .envir = parent.frame()) {
+                     ..., .envir = parent.frame()) {
   check_condition_class(class)
   family <- if (grepl("^propgrad_error_torch_", class[1]) && class[1] != "propgrad_error_torch") "propgrad_error_torch"
   cli::cli_abort(message,
                  class = unique(c(class, family, if (input) "propgrad_error_input", "propgrad_error")),
-                 call = call, parent = parent, .envir = .envir)
+                 call = call, parent = parent, ..., .envir = .envir)
 }
 
 # The caller's input is at fault: every argument check ends here.

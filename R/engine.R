@@ -96,14 +96,9 @@ n_perm_mode <- function(n_perm, call) {
 
 check_null_memory <- function(n_series, settings, call) {
   if (!settings$keep_null) return(invisible())
-  bytes <- 8 * n_series * settings$n_perm
-  limit <- getOption("propgrad.max_null_bytes", 2e9)
-  if (bytes > limit) {
-    abort_input(c("Keeping the null distributions would need {format(structure(bytes, class = 'object_size'), units = 'auto')}.",
-                  x = "That is above the limit of {format(structure(limit, class = 'object_size'), units = 'auto')} ({.code options(propgrad.max_null_bytes)}).",
-                  i = "Use {.code keep_null = FALSE}, fewer permutations, or test fewer series at once."),
-                "propgrad_error_memory", call = call)
-  }
+  check_memory(8 * n_series * settings$n_perm, "Keeping the null distributions",
+               "Use {.code keep_null = FALSE}, fewer permutations, or test fewer series at once.",
+               call = call, option = "propgrad.max_null_bytes")
 }
 
 # series: list of prepared series (y matrix, t); labels: how to name a
@@ -118,7 +113,7 @@ run_shuffle_engine <- function(series, settings, labels = NULL, call = rlang::ca
     }
   }
   check_null_memory(length(series), settings, call)
-  res <- engine_results(series, settings)
+  res <- engine_results(series, settings, labels, call)
   failed <- nzchar(res$error)
   if (any(failed)) {
     where <- if (is.null(labels)) which(failed) else labels[failed]

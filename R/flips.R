@@ -123,6 +123,9 @@ flip_correlation <- function(data, score = "estimate", flips = "flips", by = NUL
                 "propgrad_error_column", call = call)
   }
   check_whole(n_perm, 1, 1e7, arg = "n_perm", call = call)
+  # The test keeps its K permuted correlations (one group at a time).
+  check_memory(8 * n_perm + 40 * nrow(data), "The permuted correlations",
+               "Use fewer permutations ({.arg n_perm}).", call = call)
   settings <- list(n_perm = as.numeric(n_perm), seed = check_seed(seed, call), tolerance = 1e-9,
                    p_conf_level = 0.99)
   id <- group_ids(unclass(data)[by], nrow(data))

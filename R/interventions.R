@@ -176,6 +176,13 @@ intervene <- function(image, intervention, device = "auto", batch_size = 64) {
   if (dim(img)[1] != 1) {
     abort_input("{.fn intervene} takes one image; it got {dim(img)[1]}.", "propgrad_error_length", call = call)
   }
+  # The result is one double per step, pixel and channel; LibTorch works
+  # on float batches of batch_size images beside it.
+  d <- dim(img)
+  steps <- length(intervention$strengths)
+  check_memory(prod(d[2:4]) * (8 * steps + 4 * 3 * min(batch_size, steps)),
+               sprintf("%d steps of a %d x %d x %d image", steps, d[2], d[3], d[4]),
+               "Use fewer strengths, or a smaller image (resize it first).", call = call)
   if (intervention$kind == "external") return(run_external(img, intervention, call))
   check_torch(call)
   device <- resolve_device(device, call)

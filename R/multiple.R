@@ -135,9 +135,9 @@ check_adaptive_settings <- function(settings, p_adjust, backend, call) {
                   i = "Use {.val holm}, {.val hochberg}, {.val BH}, {.val BY}, {.val bonferroni} or {.val none}."),
                 "propgrad_error_incompatible", call = call)
   }
-  if (identical(backend, "future")) {
-    abort_input(c("{.code n_perm = \"adaptive\"} decides all series together in one session.",
-                  i = "Use {.code backend = \"local\"}, or a whole number {.arg n_perm} with {.code backend = \"future\"}."),
+  if (identical(backend, "future") || !is.null(settings$checkpoint)) {
+    abort_input(c("{.code n_perm = \"adaptive\"} decides all series together in one session, not in chunks.",
+                  i = "Use {.code backend = \"local\"} without {.arg checkpoint}, or a whole number {.arg n_perm}."),
                 "propgrad_error_incompatible", call = call)
   }
 }
@@ -148,6 +148,17 @@ check_max_t_settings <- function(settings, call) {
                   i = "Drop {.arg sequential} and use {.code p_method = \"plus_one\"}."),
                 "propgrad_error_incompatible", call = call)
   }
+}
+
+# The joint stream keeps, for a group of 64 blocks at a time, two sums
+# and one count per series and block, plus each thread's statistics.
+check_max_t_memory <- function(series, settings, call) {
+  m <- length(series)
+  n <- if (m) nrow(series[[1]]$y) * ncol(series[[1]]$y) else 0
+  threads <- max(1, settings$nthreads %||% 1)
+  bytes <- 24 * m * min(64, ceiling(settings$n_perm / 256)) + (threads + 1) * m * (40 * n + 256)
+  check_memory(bytes, "The Westfall-Young joint stream",
+               "Use another {.arg p_adjust}, or test fewer series at once.", call = call)
 }
 
 check_shared_lengths <- function(series, call) {

@@ -37,16 +37,28 @@
 #' @param adaptive Settings of `n_perm = "adaptive"`, from [adaptive_control()].
 #' @param backend Where the shuffle tests run. `"local"` (default): one
 #'   parallel engine call in this session on `nthreads` threads. `"future"`:
-#'   the series are split into chunks that run with \pkg{future.apply} on
-#'   the current [future::plan()], so a study can use several R sessions,
+#'   the series are split into chunks, each run as a future on the current
+#'   [future::plan()] (see `retries` and `checkpoint`), so a study can use several R sessions,
 #'   machines or a Slurm cluster (see section "Scaling out" of
 #'   `vignette("synthetic-study", package = "propgrad")`). Random streams are
 #'   keyed by each series' data, so both backends give identical results for
 #'   the same `seed`. Progress is reported through \pkg{progressr} (wrap the
 #'   call in [progressr::with_progress()]). On each worker `nthreads`
 #'   defaults to that worker's [future::availableCores()].
-#' @param chunk_size With `backend = "future"`: series per chunk (default:
-#'   about four chunks per worker).
+#' @param chunk_size With `backend = "future"` or a `checkpoint`: series per
+#'   chunk (default: about four chunks per worker).
+#' @param checkpoint `NULL`, or a folder where each finished chunk is saved
+#'   (written to a temporary file, then renamed). Rerunning the same call
+#'   with the same folder reads the saved chunks and computes only the
+#'   missing ones; a folder made for other data or settings is refused
+#'   (`propgrad_error_checkpoint`). With `backend = "local"` the chunks run
+#'   one after another in this session.
+#' @param retries With `backend = "future"`: how often a chunk that failed
+#'   (an error, or a worker that died) is resubmitted (default: option
+#'   `propgrad.retries`, else 1). Chunks still failing end in an error of
+#'   class `propgrad_error_worker` that names them and their series, after
+#'   every other chunk has finished; the finished chunks are in its field
+#'   `partial` (and in `checkpoint`, when given).
 #' @param na_action What to do with series that cannot be tested (non-finite
 #'   outputs or property values, fewer than 3 steps, repeated property values,
 #'   a smoothing window or period that does not fit). `"fail"` (default):
@@ -113,8 +125,9 @@ property_test <- function(data, output, property, by = NULL,
                           p_method = c("plus_one", "zollstock"), sequential = NULL, seed = NULL,
                           nthreads = NULL, keep_null = FALSE, joint = FALSE, probs = NULL,
                           p_adjust = "holm", alpha = 0.01, adaptive = adaptive_control(),
-                          backend = c("local", "future"), chunk_size = NULL,
-                          na_action = c("fail", "skip"), ...) {
+                          backend = c("local", "future"), chunk_size = NULL, checkpoint = NULL,
+                          retries = getOption("propgrad.retries", 1), na_action = c("fail", "skip"),
+                          ...) {
   call <- rlang::current_env()
   check_required(c("data", "output"))
   if (!is.data.frame(data)) {
@@ -146,7 +159,7 @@ property_test <- function(data, output, property, by = NULL,
   p_adjust <- check_choice(p_adjust, p_adjust_methods, arg = "p_adjust", call = call)
   settings <- shuffle_settings(statistic, alternative, n_perm, p_method, sequential, seed,
                                nthreads, keep_null, list(...), alpha = alpha, call = call)
-  settings <- c(settings, backend_settings(backend, chunk_size, nthreads, call))
+  settings <- c(settings, backend_settings(backend, chunk_size, nthreads, call, checkpoint, retries))
   if (!inherits(adaptive, "propgrad_adaptive_control")) {
     abort_input("{.arg adaptive} must come from {.fn adaptive_control}.", "propgrad_error_type", call = call)
   }
@@ -165,6 +178,7 @@ property_test <- function(data, output, property, by = NULL,
   if (max_t) {
     check_max_t_settings(settings, call)
     check_shared_lengths(series, call)
+    check_max_t_memory(series, settings, call)
     settings$westfall_young <- TRUE
   }
   n_steps <- vapply(series, function(s) nrow(s$y), integer(1))
@@ -201,7 +215,8 @@ property_test <- function(data, output, property, by = NULL,
     statistic = settings$statistic, alternative = settings$alternative,
     p_method = settings$p_method, mode = settings$mode, n_perm = settings$n_perm,
     sequential = settings$sequential, seed = settings$seed, p_adjust = p_adjust,
-    alpha = settings$alpha, adj_p_floor = resolution$floor, tolerance = settings$tolerance,
+    alpha = settings$alpha, adj_p_floor = resolution$floor, raw_p_floor = resolution$raw,
+    tolerance = settings$tolerance,
     p_conf_level = if (settings$mode == "adaptive") 1 - adaptive$epsilon else settings$p_conf_level,
     adaptive = if (settings$mode == "adaptive") c(unclass(adaptive), list(
       iterations = res$iterations, total_shuffles = res$total_shuffles,

@@ -6,8 +6,16 @@
 #' series, [property_test()] for every series of a study at once).
 #'
 #' Options: `propgrad.nthreads` (default number of threads; all cores when
-#' unset), `propgrad.max_null_bytes` (largest null distribution
-#' `keep_null = TRUE` may allocate; default 2 GB).
+#' unset); `propgrad.max_bytes` (default 2e9): the most memory one large
+#' allocation may take. propgrad estimates the bytes of every large
+#' allocation before making it (null distributions kept with `keep_null`,
+#' bootstrap resamples in [summary()] and [compare_models()], the images of
+#' [intervene()], torch batches in [predict()] after [torch_preprocess()],
+#' the Westfall-Young joint stream) and refuses a request above the limit
+#' with an error of class `propgrad_error_memory`; raise the option if the
+#' machine has the memory. `propgrad.max_null_bytes`, when set, is the limit
+#' for `keep_null` alone. `propgrad.retries` (default 1): how often
+#' `backend = "future"` resubmits a failed chunk.
 #'
 #' @keywords internal
 "_PACKAGE"

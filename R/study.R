@@ -77,6 +77,9 @@ summary.propgrad_tests <- function(object, over = NULL, alpha = NULL, conf_level
                    tolerance = attr(object, "settings")$tolerance %||% 1e-9)
   usable <- usable_estimates(object, call)
   groups <- split(seq_len(nrow(object)), layout$group_id)
+  # The bootstrap keeps two doubles per resample for one group at a time.
+  check_memory(16 * n_boot + 8 * max(lengths(groups)), "The bootstrap resamples",
+               "Use fewer resamples ({.arg n_boot}).", call = call)
   sig <- significant(object, alpha)
   rows <- lapply(groups, function(i) {
     x <- object$estimate[i][usable[i]]
@@ -257,6 +260,8 @@ compare_models <- function(tests, models, model = "model", over = NULL,
   settings <- list(test = test, n_perm = as.numeric(n_perm), n_boot = as.numeric(n_boot),
                    conf_level = conf_level, seed = check_seed(seed, call), alpha = alpha,
                    tolerance = attr(tests, "settings")$tolerance %||% 1e-9, p_conf_level = 0.99)
+  check_memory(16 * n_boot + 8 * nrow(tests), "The bootstrap resamples of the comparison",
+               "Use fewer resamples ({.arg n_boot}).", call = call)
   input <- group_ids(unclass(tests)[layout$over])
   groups <- split(seq_len(nrow(tests)), layout$group_id)
   dropped <- 0

@@ -165,6 +165,9 @@ torch_preprocess <- function(size = NULL, scale = 1, mean = NULL, sd = NULL,
                   "propgrad_error_number", call = call)
     }
     size <- rep_len(as.integer(size), 2)
+    # One 3-channel float image at this size, before any batch.
+    check_memory(4 * 3 * prod(as.numeric(size)), sprintf("One %d x %d image", size[1], size[2]),
+                 "Give the size the model takes (e.g. 224).", call = call)
   }
   check_finite_numbers(scale, "scale", call)
   if (length(scale) != 1) abort_input("{.arg scale} must be one number.", "propgrad_error_length", call = call)
@@ -197,6 +200,17 @@ check_preprocess <- function(preprocess, channels, call) {
   preprocess
 }
 
+# A forward pass holds a float batch at the input size and, resized, at
+# the model's size (input, resized and normalised copies).
+check_predict_memory <- function(d, preprocess, batch_size, call) {
+  size <- if (length(preprocess$size)) as.numeric(preprocess$size) else as.numeric(d[2:3])
+  b <- min(batch_size, d[1])
+  bytes <- 4 * b * d[4] * (prod(as.numeric(d[2:3])) + 2 * prod(size))
+  check_memory(bytes, sprintf("A batch of %d image%s at %d x %d", b, if (b == 1) "" else "s", size[1], size[2]),
+               "Use a smaller {.arg batch_size}, or the size the model takes in {.fn torch_preprocess}.",
+               call = call)
+}
+
 #' Predict with a TorchScript model
 #'
 #' @param object A [torch_model()].
@@ -223,6 +237,7 @@ predict.propgrad_torch_model <- function(object, images, type = c("prob", "logit
   check_whole(batch_size, 1, 1e5, arg = "batch_size", call = call)
   batch <- as_image_batch(images, range = range, call = call)
   preprocess <- check_preprocess(preprocess, dim(batch)[4], call)
+  check_predict_memory(dim(batch), preprocess, batch_size, call)
   out <- torch_call(pg_torch_predict(object$pointer, batch, preprocess, as.integer(batch_size), type),
                     call)
   if (!is.null(classes)) {

@@ -2,8 +2,8 @@
 // permutations: the first gathers each series' moments, the second counts,
 // for every draw, how often the running maximum of the standardised scores
 // over the less significant series reaches each observed score. Each block
-// of draws regenerates its permutations from its own stream, so nothing of
-// size K x series is ever stored.
+// of draws regenerates its permutations from its own stream, and blocks run
+// in groups, so memory is about kJointGroup x series whatever K is.
 #include "joint.h"
 
 #include <algorithm>
@@ -91,31 +91,45 @@ JointResult westfall_young(const std::vector<SeriesData>& series, const ShuffleO
   // Statistics share a workspace each, so a block works on its own copies.
   auto block_stats = [&]() { return make_statistics(series, opt); };
 
+  // Blocks run in groups of kJointGroup: per-block buffers (m values each)
+  // exist for one group at a time and are added to running totals in block
+  // order, so memory does not grow with K and sums do not depend on threads.
+  const long group = kJointGroup;
+
   // Pass 1: sums of (T - T0) and (T - T0)^2 per block, added in block order.
-  std::vector<double> sum1(static_cast<std::size_t>(n_blocks) * m, 0.0), sum2(sum1.size(), 0.0);
-  parallel_for_polled(n_blocks, nthreads, stop, [&](long b, bool is_master) {
-    const auto own = block_stats();
-    double* s1 = &sum1[static_cast<std::size_t>(b) * m];
-    double* s2 = &sum2[static_cast<std::size_t>(b) * m];
-    joint_block(series, own, opt, b, stop, is_master, [&](const std::vector<double>& v) {
-      for (std::size_t j = 0; j < m; ++j) {
-        const double dv = v[j] - observed[j];
-        s1[j] += dv;
-        s2[j] += dv * dv;
+  std::vector<double> a(m, 0.0), q(m, 0.0);
+  {
+    std::vector<double> sum1(static_cast<std::size_t>(std::min<long>(group, n_blocks)) * m), sum2(sum1.size());
+    for (long g0 = 0; g0 < n_blocks; g0 += group) {
+      const long gn = std::min<long>(group, n_blocks - g0);
+      std::fill(sum1.begin(), sum1.end(), 0.0);
+      std::fill(sum2.begin(), sum2.end(), 0.0);
+      parallel_for_polled(gn, nthreads, stop, [&](long i, bool is_master) {
+        const auto own = block_stats();
+        double* s1 = &sum1[static_cast<std::size_t>(i) * m];
+        double* s2 = &sum2[static_cast<std::size_t>(i) * m];
+        joint_block(series, own, opt, g0 + i, stop, is_master, [&](const std::vector<double>& v) {
+          for (std::size_t j = 0; j < m; ++j) {
+            const double dv = v[j] - observed[j];
+            s1[j] += dv;
+            s2[j] += dv * dv;
+          }
+        });
+      });
+      if (stop.stopped()) return out;
+      for (long i = 0; i < gn; ++i) {
+        for (std::size_t j = 0; j < m; ++j) {
+          a[j] += sum1[static_cast<std::size_t>(i) * m + j];
+          q[j] += sum2[static_cast<std::size_t>(i) * m + j];
+        }
       }
-    });
-  });
-  if (stop.stopped()) return out;
+    }
+  }
   const double total = static_cast<double>(K + 1);
   std::vector<double> centre(m), scale(m), score(m);
   for (std::size_t j = 0; j < m; ++j) {
-    double a = 0.0, q = 0.0;
-    for (long b = 0; b < n_blocks; ++b) {
-      a += sum1[static_cast<std::size_t>(b) * m + j];
-      q += sum2[static_cast<std::size_t>(b) * m + j];
-    }
-    centre[j] = observed[j] + a / total;
-    const double var = std::max(0.0, (q - a * a / total) / (total - 1.0));
+    centre[j] = observed[j] + a[j] / total;
+    const double var = std::max(0.0, (q[j] - a[j] * a[j] / total) / (total - 1.0));
     scale[j] = var > 0 ? std::sqrt(var) : 1.0;
   }
   auto standardise = [&](double v, std::size_t j) {
@@ -142,25 +156,33 @@ JointResult westfall_young(const std::vector<SeriesData>& series, const ShuffleO
   }
 
   // Pass 2: per block and rank, draws whose running maximum reaches the score.
-  std::vector<int64_t> counts(static_cast<std::size_t>(n_blocks) * r_max, 0);
-  parallel_for_polled(n_blocks, nthreads, stop, [&](long b, bool is_master) {
-    const auto own = block_stats();
-    int64_t* c = counts.data() + static_cast<std::size_t>(b) * r_max;
-    joint_block(series, own, opt, b, stop, is_master, [&](const std::vector<double>& v) {
-      double running = -INFINITY;
-      for (std::size_t r = r_max; r-- > 0;) {
-        const double u = standardise(v[order[r]], order[r]);
-        if (std::isfinite(u)) running = std::max(running, u);
-        c[r] += rules[r](running);
+  std::vector<int64_t> hits(r_max, 0);
+  {
+    std::vector<int64_t> counts(static_cast<std::size_t>(std::min<long>(group, n_blocks)) * r_max);
+    for (long g0 = 0; g0 < n_blocks; g0 += group) {
+      const long gn = std::min<long>(group, n_blocks - g0);
+      std::fill(counts.begin(), counts.end(), 0);
+      parallel_for_polled(gn, nthreads, stop, [&](long i, bool is_master) {
+        const auto own = block_stats();
+        int64_t* c = counts.data() + static_cast<std::size_t>(i) * r_max;
+        joint_block(series, own, opt, g0 + i, stop, is_master, [&](const std::vector<double>& v) {
+          double running = -INFINITY;
+          for (std::size_t r = r_max; r-- > 0;) {
+            const double u = standardise(v[order[r]], order[r]);
+            if (std::isfinite(u)) running = std::max(running, u);
+            c[r] += rules[r](running);
+          }
+        });
+      });
+      if (stop.stopped()) return out;
+      for (long i = 0; i < gn; ++i) {
+        for (std::size_t r = 0; r < r_max; ++r) hits[r] += counts[static_cast<std::size_t>(i) * r_max + r];
       }
-    });
-  });
-  if (stop.stopped()) return out;
+    }
+  }
   double previous = 0.0;
   for (std::size_t r = 0; r < r_max; ++r) {
-    int64_t hits = 0;
-    for (long b = 0; b < n_blocks; ++b) hits += counts[static_cast<std::size_t>(b) * r_max + r];
-    const double p = monte_carlo_p(PKind::PlusOne, hits, K, 0.99).p;
+    const double p = monte_carlo_p(PKind::PlusOne, hits[r], K, 0.99).p;
     previous = std::min(1.0, std::max(previous, p));  // step-down monotonicity
     out.adjusted[order[r]] = previous;
   }

@@ -16,6 +16,9 @@ namespace propgrad {
 // Draws per block of the joint stream; blocks are the unit of parallel
 // work, so results are identical for any thread count.
 constexpr int64_t kJointBlock = 256;
+// Blocks whose per-series buffers exist at once (memory: about 24 bytes x
+// series x kJointGroup, whatever K is).
+constexpr long kJointGroup = 64;
 
 struct JointResult {
   std::vector<double> adjusted;  // one per series; NaN where T0 is not finite

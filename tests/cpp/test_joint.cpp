@@ -108,6 +108,26 @@ TEST(WestfallYoung, MatchesADirectComputation) {
   }
 }
 
+// More blocks than one group (kJointGroup blocks): the group-wise running
+// totals must give what the direct computation on the whole null gives.
+TEST(WestfallYoung, GroupsOfBlocksMatchTheDirectComputation) {
+  const Study study = make_study(3, 12, 5);
+  const auto data = study.data();
+  ShuffleOptions opt;
+  opt.n_perm = propgrad::kJointBlock * propgrad::kJointGroup * 2 + 300;
+  opt.seed = 3;
+  const auto null = propgrad::joint_null_values(data, opt);
+  std::vector<double> t0;
+  for (const auto& s : data) {
+    propgrad::SeriesStatistic stat(opt.statistic, s.y, s.t, s.n, 1, opt.gradient);
+    t0.push_back(stat(s.y));
+  }
+  StopSignal stop;
+  const auto res = propgrad::westfall_young(data, opt, 2, stop);
+  const auto expected = direct_westfall_young(null, t0, opt.n_perm, opt.alternative, opt.tolerance);
+  for (std::size_t j = 0; j < 3; ++j) EXPECT_NEAR(res.adjusted[j], expected[j], 1e-12) << j;
+}
+
 TEST(WestfallYoung, SameAtAnyThreadCount) {
   const Study study = make_study(9, 30, 8);
   ShuffleOptions opt;

@@ -64,3 +64,31 @@ test_that("backend arguments are checked", {
                   chunk_size = 0)
   })
 })
+
+test_that("future.batchtools jobs give the local results and a failed job is named", {
+  skip_on_cran()
+  skip_if_not_installed("future.batchtools")
+  d <- pg_study[pg_study$model == "dark_cats_bias", ]
+  run <- function(...) {
+    property_test(d, p_cat ~ strength | image + property, n_perm = 100, seed = 8, alpha = 0.5,
+                  chunk_size = 8, ...)
+  }
+  local <- run()
+  # batchtools keeps its registry under the working directory.
+  withr::local_dir(withr::local_tempdir())
+  future::plan(future.batchtools::batchtools_local)
+  withr::defer(future::plan(future::sequential))
+  expect_identical(run(backend = "future"), local)
+  # future.batchtools keeps a failed job's registry unless told otherwise.
+  withr::local_options(propgrad.test_hook = list(fail = 2), future.delete = TRUE)
+  err <- expect_error(run(backend = "future", retries = 0), class = "propgrad_error_worker")
+  expect_match(conditionMessage(err), "Chunk 2 (series 9-16", fixed = TRUE)
+  expect_equal(err$partial[[1]]$chunk, 1L)
+  expect_identical(err$partial[[1]]$result$p.value, local$p.value[1:8])
+})
+
+test_that("the Slurm template example is installed", {
+  tmpl <- system.file("templates", "slurm.tmpl", package = "propgrad")
+  expect_true(nzchar(tmpl))
+  expect_true(any(grepl("doJobCollection", readLines(tmpl), fixed = TRUE)))
+})
