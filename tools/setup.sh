@@ -14,7 +14,7 @@ apt_pkgs=(
   r-cran-coin python3-numpy r-cran-bh libboost-dev
   r-cran-ggplot2 r-cran-vdiffr r-cran-png r-cran-jpeg
   r-cran-future r-cran-future.apply r-cran-progressr r-cran-covr
-  r-cran-bit64 r-cran-units r-cran-future.batchtools r-cran-processx
+  r-cran-bit64 r-cran-units r-cran-future.batchtools r-cran-processx r-cran-ps r-cran-parallelly
   # libFuzzer (tools/fuzz.sh) and checkbashisms (R CMD check of configure)
   clang libclang-rt-14-dev devscripts
 )
