@@ -84,6 +84,17 @@ std::vector<double> direct_westfall_young(const std::vector<double>& null, const
 
 }  // namespace
 
+// The observed statistic of each series, as the engine computes it.
+static std::vector<double> observed_statistics(const std::vector<propgrad::SeriesData>& data,
+                                               const ShuffleOptions& opt) {
+  std::vector<double> t0;
+  for (const auto& s : data) {
+    propgrad::SeriesStatistic stat(opt.statistic, s.y, s.t, s.n, 1, opt.gradient);
+    t0.push_back(stat(s.y));
+  }
+  return t0;
+}
+
 TEST(WestfallYoung, MatchesADirectComputation) {
   const Study study = make_study(6, 25, 3);
   const auto data = study.data();
@@ -95,11 +106,7 @@ TEST(WestfallYoung, MatchesADirectComputation) {
     opt.seed = 12;
     const auto null = propgrad::joint_null_values(data, opt);
     ASSERT_EQ(null.size(), 700u * 6);
-    std::vector<double> t0;
-    for (const auto& s : data) {
-      propgrad::SeriesStatistic stat(opt.statistic, s.y, s.t, s.n, 1, opt.gradient);
-      t0.push_back(stat(s.y));
-    }
+    const auto t0 = observed_statistics(data, opt);
     StopSignal stop;
     const auto res = propgrad::westfall_young(data, opt, 1, stop);
     const auto expected = direct_westfall_young(null, t0, 700, alt, opt.tolerance);
@@ -117,11 +124,7 @@ TEST(WestfallYoung, GroupsOfBlocksMatchTheDirectComputation) {
   opt.n_perm = propgrad::kJointBlock * propgrad::kJointGroup * 2 + 300;
   opt.seed = 3;
   const auto null = propgrad::joint_null_values(data, opt);
-  std::vector<double> t0;
-  for (const auto& s : data) {
-    propgrad::SeriesStatistic stat(opt.statistic, s.y, s.t, s.n, 1, opt.gradient);
-    t0.push_back(stat(s.y));
-  }
+  const auto t0 = observed_statistics(data, opt);
   StopSignal stop;
   const auto res = propgrad::westfall_young(data, opt, 2, stop);
   const auto expected = direct_westfall_young(null, t0, opt.n_perm, opt.alternative, opt.tolerance);
