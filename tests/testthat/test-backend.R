@@ -58,7 +58,7 @@ test_that("progressr reports one step per series", {
 })
 
 test_that("backend arguments are checked", {
-  expect_snapshot(error = TRUE, {
+  expect_snapshot(error = TRUE, cnd_class = TRUE, {
     property_test(pg_study, p_cat ~ strength | image + model + property, backend = "slurm")
     property_test(pg_study, p_cat ~ strength | image + model + property, backend = "future",
                   chunk_size = 0)

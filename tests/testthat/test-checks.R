@@ -15,7 +15,7 @@ test_that("choices, flags and whole numbers are checked with classed errors", {
   expect_error(propgrad:::check_probability(1, "alpha", NULL), class = "propgrad_error_number")
   expect_error(propgrad:::check_probability(0, "alpha", NULL), class = "propgrad_error_number")
   expect_error(propgrad:::check_probability(c(0.1, 0.2), "alpha", NULL), class = "propgrad_error_number")
-  expect_snapshot(error = TRUE, {
+  expect_snapshot(error = TRUE, cnd_class = TRUE, {
     propgrad:::check_whole(5, 1, 3, arg = "n")
     propgrad:::check_choice("c", c("a", "b"), arg = "how")
   })
@@ -25,7 +25,7 @@ test_that("numbers must be finite, and the message names the kinds", {
   expect_error(propgrad:::check_finite_numbers(c(1, NA, Inf), "y"), class = "propgrad_error_nonfinite")
   expect_equal(propgrad:::nonfinite_kinds(c(1, NA, NaN, -Inf)), c("NA", "NaN", "Inf"))
   expect_error(propgrad:::check_finite_numbers(factor(1:3), "y"), class = "propgrad_error_type")
-  expect_snapshot(error = TRUE, propgrad:::check_finite_numbers(c(1, NaN, 2, Inf), "y"))
+  expect_snapshot(error = TRUE, cnd_class = TRUE, propgrad:::check_finite_numbers(c(1, NaN, 2, Inf), "y"))
 })
 
 test_that("seeds: NULL draws from R's RNG, so set.seed() reproduces", {

@@ -40,7 +40,7 @@ test_that("parts that do not form one study are refused", {
   wy_b <- property_test(d[[2]], study_formula, n_perm = 99, seed = 1, alpha = 0.5,
                         p_adjust = "westfall_young")
   expect_error(combine_tests(wy_a, wy_b), "Westfall-Young", class = "propgrad_error_combine")
-  expect_snapshot(error = TRUE, combine_tests(wy_a, wy_b))
+  expect_snapshot(error = TRUE, cnd_class = TRUE, combine_tests(wy_a, wy_b))
 })
 
 test_that("the combined floor counts all series", {

@@ -35,7 +35,7 @@ test_that("failing strengths are reported and left out", {
 })
 
 test_that("external editor templates are checked", {
-  expect_snapshot(external_editor("edit {input} {output}", 1:3), error = TRUE)
+  expect_snapshot(external_editor("edit {input} {output}", 1:3), error = TRUE, cnd_class = TRUE)
   expect_error(external_editor(c("a", "b"), 1:3), class = "propgrad_error_type")
 })
 

@@ -113,7 +113,7 @@ test_that("bad inputs give classed errors", {
 })
 
 test_that("error messages read well", {
-  expect_snapshot(error = TRUE, {
+  expect_snapshot(error = TRUE, cnd_class = TRUE, {
     epgm(c(1, NA, 3, 4))
     epgm(1:5, 1:4)
     epgm(c(1, 2, 4, 5), c(0, 1, 1, 2))

@@ -133,7 +133,7 @@ test_that("bad intervention arguments give classed errors", {
   expect_error(intervention("brightness", 1:3, colour = 1), class = "propgrad_error_input")
   expect_error(intervention("patch", c(0, 0.5, 2), patch = array(0, c(2, 2, 3))),
                class = "propgrad_error_number")
-  expect_snapshot(intervention("colour_shift", 1:3), error = TRUE)
+  expect_snapshot(intervention("colour_shift", 1:3), error = TRUE, cnd_class = TRUE)
   skip_without_torch()
   img <- test_image()
   expect_error(intervene(img[, , 1], intervention("hue", c(0, 10, 20)), device = "cpu"),

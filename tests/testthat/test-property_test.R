@@ -173,7 +173,7 @@ test_that("bad data gives classed errors", {
   expect_error(property_test(short, "y", "t", by = "id"), class = "propgrad_error_length")
   expect_error(property_test(small, p_cat + p_dog ~ strength | image + model + property,
                              statistic = "corr", joint = TRUE), class = "propgrad_error_incompatible")
-  expect_snapshot(error = TRUE, {
+  expect_snapshot(error = TRUE, cnd_class = TRUE, {
     property_test(small, "p_kat", "strength", by = "image")
     property_test(small, "p_cat", "strength", by = "image")
     property_test(small, "species", "strength", by = "image")
@@ -197,7 +197,7 @@ test_that("a design that cannot reach alpha after adjustment warns before shuffl
   expect_equal(glance(res)$n_significant, 0)
   expect_output(print(res), "smallest reachable adj.p.value 0.024 > alpha")
   expect_snapshot(invisible(property_test(pg_study, p_cat ~ strength | image + model + property,
-                                          n_perm = 2000, seed = 1)))
+                                          n_perm = 2000, seed = 1)), cnd_class = TRUE)
   # Westfall-Young's floor is 1/(K + 1), so the same design can reach alpha.
   expect_no_warning(wy <- property_test(pg_study, p_cat ~ strength | image + model + property,
                                         n_perm = 2000, seed = 1, p_adjust = "westfall_young"))

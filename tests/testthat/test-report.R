@@ -42,7 +42,7 @@ test_that("a folder that cannot be made, or a folder given as the file, is refus
   base <- withr::local_tempdir()
   file.create(blocker <- file.path(base, "a-file"))
   tidy <- function(x) gsub(normalizePath(base), "<tmp>", x, fixed = TRUE)
-  expect_snapshot(pg_report(tests, file.path(blocker, "sub", "report.html")), error = TRUE,
+  expect_snapshot(pg_report(tests, file.path(blocker, "sub", "report.html")), error = TRUE, cnd_class = TRUE,
                   cnd_class = TRUE, transform = tidy)
   expect_snapshot(pg_report(tests, base), error = TRUE, cnd_class = TRUE, transform = tidy)
   expect_true(dir.exists(base))

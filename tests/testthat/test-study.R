@@ -111,7 +111,7 @@ test_that("too few pairs: the floor is reported and warned about", {
                  class = "propgrad_warning_small_n")
   expect_equal(cmp$p.floor, rep(2^(1 - 5), 2))
   expect_true(all(cmp$p.value >= 2^(1 - 5)))
-  expect_snapshot(invisible(compare_models(few, c("unbiased", "dark_cats_bias"), seed = 1)))
+  expect_snapshot(invisible(compare_models(few, c("unbiased", "dark_cats_bias"), seed = 1)), cnd_class = TRUE)
 })
 
 test_that("model comparison refuses bad input", {
@@ -123,7 +123,7 @@ test_that("model comparison refuses bad input", {
   expect_error(compare_models(study_tests, c("unbiased", "dark_cats_bias"), test = "t"),
                class = "propgrad_error_choice")
   expect_error(compare_models(pg_study, c("unbiased", "dark_cats_bias")), class = "propgrad_error_type")
-  expect_snapshot(error = TRUE, compare_models(study_tests, c("unbiased", "resnet")))
+  expect_snapshot(error = TRUE, cnd_class = TRUE, compare_models(study_tests, c("unbiased", "resnet")))
 })
 
 test_that("models as a factor, inputs whose names hold separators, lost columns and NA EPGMs", {

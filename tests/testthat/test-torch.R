@@ -66,7 +66,7 @@ test_that("predict reads files and arrays alike, and returns probabilities or lo
 test_that("bad models, files, shapes and devices give classed errors", {
   skip_without_torch()
   dir <- withr::local_tempdir()
-  expect_snapshot(torch_model(file.path(dir, "missing.pt"), device = "cpu"), error = TRUE,
+  expect_snapshot(torch_model(file.path(dir, "missing.pt"), device = "cpu"), error = TRUE, cnd_class = TRUE,
                   transform = function(x) gsub(dir, "<dir>", x, fixed = TRUE))
   writeLines("not a model", corrupt <- file.path(dir, "corrupt.pt"))
   expect_error(torch_model(corrupt, device = "cpu"), class = "propgrad_error_torch_model_file")
@@ -79,7 +79,7 @@ test_that("bad models, files, shapes and devices give classed errors", {
   expect_error(predict(m, test_image()), class = "propgrad_error_torch_model_input")
   expect_error(predict(m, array(0.5, c(2, 2, 1))), class = "propgrad_error_torch_model_input")
   expect_snapshot(predict(m, test_image(), preprocess = torch_preprocess(mean = 0.5, sd = 0.2)),
-                  error = TRUE)
+                  error = TRUE, cnd_class = TRUE)
   expect_error(predict(m, array(0.5, c(1, 2, 2, 3)), type = "prob"), NA)
   raw_model <- torch_model(script_model("def forward(self, x):\n    return x"), device = "cpu")
   expect_error(predict(raw_model, array(0.5, c(2, 2, 3)), type = "prob"),
@@ -87,12 +87,12 @@ test_that("bad models, files, shapes and devices give classed errors", {
   if (torch_info()$cuda) {
     expect_error(torch_model(good, device = "cuda:99"), class = "propgrad_error_torch_device")
   } else {
-    expect_snapshot(torch_model(good, device = "cuda"), error = TRUE,
+    expect_snapshot(torch_model(good, device = "cuda"), error = TRUE, cnd_class = TRUE,
                     transform = function(x) sub("LibTorch [0-9.]+", "LibTorch <version>", x))
   }
   expect_error(torch_model(good, device = "gpu"), class = "propgrad_error_device")
   stale <- unserialize(serialize(m, NULL))
-  expect_snapshot(predict(stale, array(0.5, c(1, 2, 2, 3))), error = TRUE)
+  expect_snapshot(predict(stale, array(0.5, c(1, 2, 2, 3))), error = TRUE, cnd_class = TRUE)
   writeLines("hello", txt <- file.path(dir, "notes.png"))
   expect_error(predict(m, txt), class = "propgrad_error_file")
   expect_error(predict(m, array(NA_real_, c(2, 2, 3))), class = "propgrad_error_nonfinite")
