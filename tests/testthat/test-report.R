@@ -43,7 +43,7 @@ test_that("a folder that cannot be made, or a folder given as the file, is refus
   file.create(blocker <- file.path(base, "a-file"))
   tidy <- function(x) gsub(normalizePath(base), "<tmp>", x, fixed = TRUE)
   expect_snapshot(pg_report(tests, file.path(blocker, "sub", "report.html")), error = TRUE, cnd_class = TRUE,
-                  cnd_class = TRUE, transform = tidy)
+                  transform = tidy)
   expect_snapshot(pg_report(tests, base), error = TRUE, cnd_class = TRUE, transform = tidy)
   expect_true(dir.exists(base))
   expect_error(pg_report(tests, file.path(base, "r.html"), title = c("a", "b")),
