@@ -67,7 +67,9 @@ schedule_futures <- function(todo, chunks, series, settings, progress, hook, fin
   queue <- todo
   running <- list()
   launch <- function(k) {
-    tryCatch(future::future(engine_chunk_worker(chunk, settings, progress, hook, k),
+    # A quoted call, so that R CMD check sees no undefined `chunk`.
+    expr <- quote(engine_chunk_worker(chunk, settings, progress, hook, k))
+    tryCatch(future::future(expr, substitute = FALSE,
                             globals = list(engine_chunk_worker = engine_chunk_worker,
                                            chunk = series[chunks[[k]]], settings = settings,
                                            progress = progress, hook = hook, k = k),
