@@ -33,14 +33,26 @@ build_series <- function(data, spec, joint, probs, settings, call, na_action = "
   # would dominate studies of 10^5 series.
   all_cols <- cbind(outputs_all, t_all, probs_all)
   colnames(all_cols) <- c(unique(spec$output), spec$property, probs)
-  nonfinite_counts <- rowsum((!is.finite(all_cols)) * 1, groups$id, reorder = TRUE)
+  bad_cells <- !is.finite(all_cols)
+  has_nonfinite <- matrix(FALSE, length(groups$rows), length(outputs))
+  if (any(bad_cells)) {
+    nonfinite_counts <- rowsum(bad_cells * 1, groups$id, reorder = TRUE)
+    for (o in seq_along(outputs)) {
+      has_nonfinite[, o] <- rowSums(nonfinite_counts[, c(outputs[[o]], spec$property, probs), drop = FALSE]) > 0
+    }
+  }
   suspect <- suspect_groups(groups, t_all, settings)
+  prepare <- function(y, t, y_arg) {
+    s <- prepare_series(y, t, ties = settings$ties, y_arg = y_arg, t_arg = spec$property,
+                        call = call, hint = hint, checked = TRUE)
+    check_series_against_settings(s, settings$gradient, call)
+  }
   n_sorted <- n_averaged <- 0L
   for (r in seq_len(n_rows)) {
     rows <- groups$rows[[row_group[r]]]
     cols <- outputs[[row_output[r]]]
-    counts <- nonfinite_counts[row_group[r], c(cols, spec$property, probs)]
-    if (any(counts > 0)) {
+    if (has_nonfinite[row_group[r], row_output[r]]) {
+      counts <- nonfinite_counts[row_group[r], c(cols, spec$property, probs)]
       reason[r] <- paste0("non-finite values in ",
                           paste(sprintf("%s (%d of %d steps)", names(counts)[counts > 0], counts[counts > 0],
                                         length(rows)), collapse = ", "))
@@ -49,12 +61,12 @@ build_series <- function(data, spec, joint, probs, settings, call, na_action = "
     }
     t <- t_all[rows]
     y <- outputs_all[rows, cols, drop = FALSE]
-    prepare <- function() {
-      s <- prepare_series(y, t, ties = settings$ties, y_arg = output_label[row_output[r]],
-                          t_arg = spec$property, call = call, hint = hint, checked = TRUE)
-      check_series_against_settings(s, settings$gradient, call)
+    y_arg <- output_label[row_output[r]]
+    s <- if (suspect[row_group[r]]) {
+      tryCatch(prepare(y, t, y_arg), propgrad_error_input = function(cnd) cnd)
+    } else {
+      prepare(y, t, y_arg)
     }
-    s <- if (suspect[row_group[r]]) tryCatch(prepare(), propgrad_error_input = function(cnd) cnd) else prepare()
     if (inherits(s, "condition")) {
       detail <- rlang::cnd_body(s)
       detail <- detail[names(detail) == "x"]
