@@ -152,23 +152,7 @@ test_that("figures look as they did (vdiffr)", {
   vdiffr::expect_doppelganger("heatmap", ggplot2::autoplot(plot_tests, facet = "model"))
 })
 
-# Issue 12: these reached ggplot2 and came back unclassed ("formal argument
-# values matched by multiple actual arguments").
-test_that("the theme and scales check their arguments", {
-  expect_snapshot(theme_propgrad(base_size = "big"), error = TRUE, cnd_class = TRUE)
-  expect_error(theme_propgrad(base_size = -1), class = "propgrad_error_number")
-  expect_error(theme_propgrad(base_size = c(10, 12)), class = "propgrad_error_number")
-  expect_error(theme_propgrad(base_size = NA), class = "propgrad_error_number")
-  expect_snapshot(scale_colour_propgrad(values = c("red", "blue")), error = TRUE, cnd_class = TRUE)
-  expect_error(scale_fill_propgrad(values = "red"), class = "propgrad_error_dots")
-  expect_s3_class(theme_propgrad(base_size = 14), "theme")
-  expect_equal(theme_propgrad(base_size = 14)$text$size, 14)
-  expect_equal(scale_colour_propgrad(name = "model")$name, "model")
-})
-
-test_that("unknown scale arguments and a non-flag draw are refused", {
-  expect_error(scale_colour_propgrad(colours = "red"), "colours", class = "propgrad_error_dots")
-  expect_equal(scale_fill_propgrad(breaks = "a")$breaks, "a")
+test_that("a non-flag draw is refused", {
   expect_error(plot_curves(pg_study, plot_tests, where, draw = NA), "`draw`", class = "propgrad_error_input")
   expect_error(ggplot2::autoplot(plot_tests, draw = "no"), "`draw`", class = "propgrad_error_input")
   expect_error(ggplot2::autoplot(summary(plot_tests, seed = 1), draw = NA), "`draw`",
