@@ -150,13 +150,11 @@ check_max_t_settings <- function(settings, call) {
   }
 }
 
-# The joint stream keeps, for a group of 64 blocks at a time, two sums
-# and one count per series and block, plus each thread's statistics.
+# The core estimates the joint stream's memory from its own block layout.
 check_max_t_memory <- function(series, settings, call) {
   m <- length(series)
   n <- if (m) nrow(series[[1]]$y) * ncol(series[[1]]$y) else 0
-  threads <- max(1, settings$nthreads %||% 1)
-  bytes <- 24 * m * min(64, ceiling(settings$n_perm / 256)) + (threads + 1) * m * (40 * n + 256)
+  bytes <- pg_westfall_young_bytes_cpp(m, n, settings$n_perm, max(1L, settings$nthreads %||% 1L))
   check_memory(bytes, "The Westfall-Young joint stream",
                "Use another {.arg p_adjust}, or test fewer series at once.", call = call)
 }

@@ -82,6 +82,19 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// pg_westfall_young_bytes_cpp
+double pg_westfall_young_bytes_cpp(double m, double n, double n_perm, int nthreads);
+RcppExport SEXP _propgrad_pg_westfall_young_bytes_cpp(SEXP mSEXP, SEXP nSEXP, SEXP n_permSEXP, SEXP nthreadsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< double >::type m(mSEXP);
+    Rcpp::traits::input_parameter< double >::type n(nSEXP);
+    Rcpp::traits::input_parameter< double >::type n_perm(n_permSEXP);
+    Rcpp::traits::input_parameter< int >::type nthreads(nthreadsSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_westfall_young_bytes_cpp(m, n, n_perm, nthreads));
+    return rcpp_result_gen;
+END_RCPP
+}
 // pg_available_threads
 int pg_available_threads();
 RcppExport SEXP _propgrad_pg_available_threads() {
@@ -232,6 +245,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_smallest_p_cpp", (DL_FUNC) &_propgrad_pg_smallest_p_cpp, 2},
     {"_propgrad_pg_floor_factor_cpp", (DL_FUNC) &_propgrad_pg_floor_factor_cpp, 2},
     {"_propgrad_pg_procedure_rejects_cpp", (DL_FUNC) &_propgrad_pg_procedure_rejects_cpp, 3},
+    {"_propgrad_pg_westfall_young_bytes_cpp", (DL_FUNC) &_propgrad_pg_westfall_young_bytes_cpp, 4},
     {"_propgrad_pg_available_threads", (DL_FUNC) &_propgrad_pg_available_threads, 0},
     {"_propgrad_pg_bootstrap_t_cpp", (DL_FUNC) &_propgrad_pg_bootstrap_t_cpp, 2},
     {"_propgrad_pg_sign_flip_cpp", (DL_FUNC) &_propgrad_pg_sign_flip_cpp, 2},

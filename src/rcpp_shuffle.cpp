@@ -161,5 +161,12 @@ Rcpp::LogicalVector pg_procedure_rejects_cpp(Rcpp::NumericVector p, std::string 
   return Rcpp::LogicalVector(rejects.begin(), rejects.end());
 }
 
+// Memory the Westfall-Young joint stream needs (see joint.h).
+// [[Rcpp::export(rng = false)]]
+double pg_westfall_young_bytes_cpp(double m, double n, double n_perm, int nthreads) {
+  return propgrad::westfall_young_bytes(static_cast<std::size_t>(m), static_cast<std::size_t>(n),
+                                        static_cast<int64_t>(n_perm), nthreads);
+}
+
 // [[Rcpp::export(rng = false)]]
 int pg_available_threads() { return propgrad::available_threads(); }

@@ -40,4 +40,10 @@ std::vector<double> joint_null_values(const std::vector<SeriesData>& series,
 JointResult westfall_young(const std::vector<SeriesData>& series, const ShuffleOptions& opt,
                            int nthreads, StopSignal& stop);
 
+// Bytes westfall_young() holds at once for m series of n values (steps x
+// outputs) and n_perm joint draws on nthreads threads: two sums and a count
+// per series for one group of blocks, plus every running block's copies of
+// the series' statistics (about 40 bytes per value and 256 per series).
+double westfall_young_bytes(std::size_t m, std::size_t n, int64_t n_perm, int nthreads);
+
 }  // namespace propgrad

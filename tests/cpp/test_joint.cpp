@@ -167,3 +167,14 @@ TEST(WestfallYoung, RefusesUnequalLengths) {
   StopSignal stop;
   EXPECT_THROW(propgrad::westfall_young(data, opt, 1, stop), std::invalid_argument);
 }
+
+// The memory estimate follows the block layout: it stops growing with K
+// once a group of blocks is full, and grows with the series and threads.
+TEST(WestfallYoung, MemoryEstimateFollowsTheGroupOfBlocks) {
+  using propgrad::westfall_young_bytes;
+  const int64_t full = propgrad::kJointBlock * propgrad::kJointGroup;
+  EXPECT_LT(westfall_young_bytes(100, 20, 256, 1), westfall_young_bytes(100, 20, full, 1));
+  EXPECT_EQ(westfall_young_bytes(100, 20, full, 1), westfall_young_bytes(100, 20, 1000 * full, 1));
+  EXPECT_DOUBLE_EQ(westfall_young_bytes(200, 20, full, 2), 2 * westfall_young_bytes(100, 20, full, 2));
+  EXPECT_LT(westfall_young_bytes(100, 20, full, 1), westfall_young_bytes(100, 20, full, 4));
+}
