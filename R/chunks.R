@@ -204,7 +204,7 @@ checkpoint_open <- function(dir, series, settings, call) {
   if (!dir.exists(dir)) {
     abort_input("Could not create the {.arg checkpoint} folder {.file {dir}}.", "propgrad_error_file", call = call)
   }
-  key <- rlang::hash(list(result_settings(settings), lapply(series, `[`, c("y", "t"))))
+  key <- chunk_key(series, settings)
   manifest <- file.path(dir, checkpoint_manifest)
   if (file.exists(manifest)) {
     old <- tryCatch(readRDS(manifest), error = function(e) NULL)

@@ -88,20 +88,17 @@ combine_tests <- function(...) {
                   x = "First repeated: {paste0(names(dup), '=', vapply(dup, as.character, ''), collapse = ', ')}."),
                 "propgrad_error_combine", call = call)
   }
-  out$adj.p.value <- stats::p.adjust(out$p.value, method = first$p_adjust)
-  raw <- min(vapply(settings, function(s) s$raw_p_floor %||% NA_real_, 0))
-  first$adj_p_floor <- if (is.na(raw)) NULL else min(1, floor_factor(first$p_adjust, nrow(out)) * raw)
-  first$raw_p_floor <- if (!is.na(raw)) raw
+  out$adj.p.value <- adjust_p(out, first$p_adjust)
+  raw <- vapply(settings, function(s) s$raw_p_floor %||% NA_real_, 0)
+  resolution <- if (!anyNA(raw)) resolution_from_raw(raw, nrow(out), first$p_adjust, first$n_perm)
+  first$adj_p_floor <- resolution$floor
+  first$raw_p_floor <- resolution$raw
   skipped <- lapply(settings, `[[`, "skipped")
   first$skipped <- if (any(lengths(skipped) > 0)) do.call(rbind, skipped)
   attr(out, "settings") <- first
   nulls <- lapply(parts, attr, "null")
   if (all(!vapply(nulls, is.null, logical(1)))) attr(out, "null") <- do.call(cbind, nulls)
   class(out) <- c("propgrad_tests", "data.frame")
-  if (!is.null(first$adj_p_floor) && first$adj_p_floor > first$alpha) {
-    check_resolution(list(floor = first$adj_p_floor, factor = floor_factor(first$p_adjust, nrow(out)),
-                          raw = raw, all_exact = FALSE),
-                     first, first$p_adjust, nrow(out))
-  }
+  if (!is.null(resolution)) check_resolution(resolution, first, first$p_adjust, nrow(out))
   out
 }

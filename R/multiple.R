@@ -27,10 +27,16 @@ floor_factor <- function(p_adjust, m) {
 # shuffling: c(p_adjust, m) times the smallest raw p (1/(K + 1), or 1/n!
 # for a series short enough to be enumerated).
 resolution_floor <- function(n_steps, settings, p_adjust) {
-  raw <- pg_smallest_p_cpp(as.integer(n_steps), settings)
-  factor <- floor_factor(p_adjust, length(n_steps))
+  resolution_from_raw(pg_smallest_p_cpp(as.integer(n_steps), settings), length(n_steps), p_adjust,
+                      settings$n_perm)
+}
+
+# The same from the smallest raw p-values (of series, or of the parts of a
+# study that combine_tests() joins) and the number of series m.
+resolution_from_raw <- function(raw, m, p_adjust, n_perm) {
+  factor <- floor_factor(p_adjust, m)
   list(floor = min(1, factor * min(raw)), factor = factor, raw = min(raw),
-       all_exact = all(raw > 1 / (settings$n_perm + 1)))
+       all_exact = all(raw > 1 / (n_perm + 1)))
 }
 
 # Warns (propgrad_warning_resolution) when no series can be significant.
