@@ -62,7 +62,8 @@ run_external <- function(img, editor, call) {
   dir <- tempfile("propgrad-edit-")
   dir.create(dir)
   on.exit(unlink(dir, recursive = TRUE), add = TRUE)
-  program <- split_command(editor$command, call)[1]
+  words <- split_command(editor$command, call)
+  program <- words[1]
   if (!nzchar(Sys.which(program))) {
     pg_abort(c("The external editor's program {.file {program}} was not found.",
                i = "Give its full path, or put its folder on the PATH."), "propgrad_error_editor", call = call)
@@ -78,8 +79,7 @@ run_external <- function(img, editor, call) {
     output <- file.path(dir, sprintf("output-%04d.png", k))
     # Placeholders are substituted inside each argument, never re-parsed,
     # so no path can be read as shell syntax.
-    argv <- split_command(editor$command, call)
-    argv <- gsub("{input}", input, argv, fixed = TRUE)
+    argv <- gsub("{input}", input, words, fixed = TRUE)
     argv <- gsub("{strength}", format(s, digits = 15), argv, fixed = TRUE)
     argv <- gsub("{output}", output, argv, fixed = TRUE)
     res <- tryCatch(
