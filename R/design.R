@@ -313,10 +313,7 @@ series_groups <- function(data, by) {
   first <- vapply(rows, `[[`, integer(1), 1L)
   values <- data[first, by, drop = FALSE]
   rownames(values) <- NULL
-  # encodeString() shows control characters as escapes in messages.
-  parts <- lapply(by, function(b) paste0(b, "=", encodeString(as.character(values[[b]]))))
-  list(rows = rows, id = id, label = do.call(paste, c(parts, sep = ", ")),
-       values = as.data.frame(values))
+  list(rows = rows, id = id, label = by_labels(values), values = as.data.frame(values))
 }
 
 # Group numbers 1..G, in order of first appearance, of the rows of a list of
@@ -331,5 +328,13 @@ group_ids <- function(columns, n = length(columns[[1]])) {
     id <- match(id, unique(id))
   }
   id
+}
+
+# "by1=a, by2=b" for each row of a data frame of by values, as messages and
+# print() name series; encodeString() shows control characters as escapes.
+by_labels <- function(values) {
+  if (ncol(values) == 0) return(rep("series", nrow(values)))
+  parts <- lapply(names(values), function(b) paste0(b, "=", encodeString(as.character(values[[b]]))))
+  do.call(paste, c(parts, sep = ", "))
 }
 

@@ -120,9 +120,7 @@ usable_estimates <- function(object, call) {
                 "propgrad_error_nonfinite", call = call)
   }
   if (!all(usable)) {
-    by <- attr(object, "settings")$by
-    first <- which(!usable)[1]
-    label <- paste0(by, "=", vapply(by, function(b) as.character(object[[b]][first]), ""), collapse = ", ")
+    label <- by_labels(as.data.frame(object)[which(!usable)[1], attr(object, "settings")$by, drop = FALSE])
     pg_warn(c("{sum(!usable)} series with a non-finite estimate (first: {label}) {?is/are} left out of the means, intervals, medians and sds.",
               i = "They still count in {.field n_series}; as they have no p-value, none of them is significant."),
             "propgrad_warning_nonfinite")

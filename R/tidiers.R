@@ -155,10 +155,7 @@ print.propgrad_tests <- function(x, digits = 3, n = 20, ...) {
                           sprintf("; smallest reachable adj.p.value %s > alpha", format_p(s$adj_p_floor)) else ""))
   skipped <- s$skipped
   if (!is.null(skipped) && nrow(skipped)) {
-    by_part <- skipped[setdiff(names(skipped), c("output", "reason"))]
-    what <- do.call(paste, c(Map(function(b, v) paste0(b, "=", encodeString(as.character(v))),
-                                 names(by_part), by_part), sep = ", "))
-    if (!length(what)) what <- rep("series", nrow(skipped))
+    what <- by_labels(skipped[setdiff(names(skipped), c("output", "reason"))])
     if (length(unique(skipped$output)) > 1) what <- paste0(what, ", output=", skipped$output)
     cli::cat_line(sprintf("# %d series skipped (not tested, not adjusted):", nrow(skipped)))
     shown <- utils::head(seq_len(nrow(skipped)), n)
