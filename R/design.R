@@ -169,10 +169,20 @@ abort_bad_series <- function(label, reason, causes, bad, n_rows, call) {
               classes, call = call)
 }
 
-# Numeric columns of data as a double matrix. Types were checked by
-# check_columns(); non-finite values are left for the per-series checks,
-# which name the series rather than a row.
+# Numeric columns of data as a double matrix, refusing classed numbers
+# (flip_correlation() comes here without check_columns()); non-finite
+# values are left for the per-series checks, which name the series.
 as_data_matrix <- function(data, cols, call) {
+  check_number_columns(data, cols, call)
+  m <- as.matrix(data[cols])
+  storage.mode(m) <- "double"
+  rownames(m) <- NULL
+  m
+}
+
+# Columns of plain numbers (see number_class_problem()), or a classed
+# error saying how to convert the first one that is not.
+check_number_columns <- function(data, cols, call) {
   for (col in cols) {
     problem <- number_class_problem(data[[col]])
     if (!is.null(problem)) {
@@ -180,10 +190,6 @@ as_data_matrix <- function(data, cols, call) {
                   "propgrad_error_type", call = call)
     }
   }
-  m <- as.matrix(data[cols])
-  storage.mode(m) <- "double"
-  rownames(m) <- NULL
-  m
 }
 
 # As as_data_matrix(), refusing non-finite values with the column and row
@@ -281,13 +287,7 @@ check_columns <- function(data, spec, probs, call) {
     abort_input("Column{?s} {.val {overlap}} cannot be both a {.arg by} column and an output or the property.",
                 "propgrad_error_column", call = call)
   }
-  for (col in c(spec$output, spec$property, probs)) {
-    problem <- number_class_problem(data[[col]])
-    if (!is.null(problem)) {
-      abort_input(c("Column {.val {col}} must be {problem$kind}, not {problem$what}.", i = problem$fix),
-                  "propgrad_error_type", call = call)
-    }
-  }
+  check_number_columns(data, c(spec$output, spec$property, probs), call)
   for (col in spec$by) {
     if (anyNA(data[[col]])) {
       abort_input("The {.arg by} column {.val {col}} has missing values; every row must belong to a series.",
