@@ -48,6 +48,8 @@ condition_classes <- c(
   propgrad_error_torch_interrupt = "a torch computation was interrupted",
   propgrad_error_torch_intervention = "an intervention LibTorch could not apply",
   propgrad_error_torch_model_file = "a model file that is missing or not TorchScript",
+  propgrad_error_torch_model_version = "a TorchScript file saved by a newer PyTorch than the linked LibTorch reads",
+  propgrad_error_torch_conflict = "the R torch package's own LibTorch is loaded in this R session",
   propgrad_error_torch_model_input = "images the model cannot take",
   propgrad_error_torch_model_output = "model output of the wrong shape",
   propgrad_error_torch_script = "TorchScript code that does not compile",

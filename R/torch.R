@@ -40,10 +40,21 @@ check_torch <- function(call = rlang::caller_env()) {
       i = "Or set {.envvar LIBTORCH_HOME} to a LibTorch tree (e.g. a CUDA build) and reinstall."),
       "propgrad_error_torch_unavailable", call = call)
   }
+  if (r_torch_loaded()) {
+    # Two LibTorch builds in one process share symbol names; the first call
+    # into the wrong one crashes R, so refuse before any torch work.
+    pg_abort(c(
+      "The R {.pkg torch} package is loaded in this session, and its own LibTorch cannot share the process with propgrad's.",
+      i = "Restart R and use propgrad's torch functions in a session without {.pkg torch} (e.g. {.code callr::r()}), or save tensors to files and read them in the other session."),
+      "propgrad_error_torch_conflict", call = call)
+  }
 }
 
+# The R torch package loads its LibTorch (through lantern) with its namespace.
+r_torch_loaded <- function() isNamespaceLoaded("torch")
+
 # Error kinds from the C++ side that are the caller's input at fault.
-torch_input_kinds <- c("model_file", "model_input", "model_output", "device", "stale",
+torch_input_kinds <- c("model_file", "model_version", "model_input", "model_output", "device", "stale",
                        "intervention", "editor", "script")
 
 torch_call <- function(expr, call = rlang::caller_env()) {
@@ -55,6 +66,8 @@ torch_call <- function(expr, call = rlang::caller_env()) {
     text <- m[3]
     hint <- switch(kind,
       model_file = "Check the path, and that the file was saved with {.code torch.jit.save()} (TorchScript).",
+      model_version = paste0("Save the model again with a PyTorch of the same release as LibTorch ", torch_version(),
+                             " ({.code torch.jit.save()}), or reinstall propgrad against a newer LibTorch: set {.envvar LIBTORCH_HOME} to it (e.g. the {.file torch} folder of the Python install that saved the model)."),
       model_input = "Check the image size and channels the model expects, and {.arg preprocess}.",
       model_output = "The model must return a tensor with one row per image.",
       stale = "Load it again with {.fn torch_model} or {.fn torch_editor}.",
@@ -65,6 +78,8 @@ torch_call <- function(expr, call = rlang::caller_env()) {
              input = kind %in% torch_input_kinds, parent = NA)
   })
 }
+
+torch_version <- function() pg_torch_info()$version
 
 device_hint <- "Use {.code device = \"cpu\"} or {.code \"auto\"}; for CUDA, install propgrad against a CUDA LibTorch ({.envvar LIBTORCH_HOME})."
 

@@ -3,6 +3,7 @@
 // from_blob with reversed dims and a permute: no element loop in our code.
 #include "tensors.h"
 
+#include <caffe2/serialize/versions.h>
 #include <torch/cuda.h>
 
 #include <fstream>
@@ -44,7 +45,22 @@ torch::jit::Module load_module(const std::string& path, const torch::Device& dev
   try {
     module = torch::jit::load(path, device);
   } catch (const std::exception& e) {
-    throw Error("model_file", path + " is not a TorchScript file LibTorch can load: " + describe(e));
+    const std::string why = describe(e);
+    // A newer PyTorch writes a file format (or operators) this LibTorch
+    // predates; say so, with both versions, instead of "not TorchScript".
+    const auto at = why.find("PyTorch file with version ");
+    if (at != std::string::npos) {
+      const std::string file_version = why.substr(at + 26, why.find_first_of(", ", at + 26) - at - 26);
+      throw Error("model_version",
+                  path + " was saved by a newer PyTorch (TorchScript file format " + file_version +
+                      ") than this LibTorch " + TORCH_VERSION + " reads (file format up to " +
+                      std::to_string(caffe2::serialize::kMaxSupportedFileFormatVersion) + ").");
+    }
+    if (why.find("Unknown builtin op") != std::string::npos) {
+      throw Error("model_version", path + " uses an operator this LibTorch " + TORCH_VERSION +
+                                       " does not know (" + why + "); it was probably saved by a newer PyTorch.");
+    }
+    throw Error("model_file", path + " is not a TorchScript file LibTorch can load: " + why);
   }
   module.eval();
   return module;
