@@ -163,6 +163,8 @@ print.propgrad_tests <- function(x, digits = 3, n = 20, ...) {
     if (nrow(skipped) > n) cli::cat_line(sprintf("#   ... %d more: attr(x, \"settings\")$skipped", nrow(skipped) - n))
   }
   cli::cat_line("# estimate = EPGM; all columns (null sd, Monte Carlo interval of p, ...): tidy()")
+  line <- provenance_line(attr(x, "provenance"))
+  if (!is.null(line)) cli::cat_line(line)
   invisible(x)
 }
 
@@ -181,6 +183,7 @@ print.propgrad_tests <- function(x, digits = 3, n = 20, ...) {
   rows <- suppressWarnings(as.integer(rownames(out)))
   rownames(out) <- NULL
   attr(out, "settings") <- s
+  attr(out, "provenance") <- attr(x, "provenance")
   attr(out, "null") <- if (!is.null(null) && !anyNA(rows) && all(rows <= ncol(null))) {
     null[, rows, drop = FALSE]
   }

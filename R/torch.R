@@ -125,7 +125,9 @@ torch_model <- function(path, device = "auto") {
   path <- check_model_path(path, call)
   device <- resolve_device(device, call)
   ptr <- torch_call(pg_torch_load(path, device, FALSE), call)
-  structure(list(pointer = ptr, path = path, device = device), class = "propgrad_torch_model")
+  # Hashed when loaded: the provenance names the bytes that were run.
+  structure(list(pointer = ptr, path = path, device = device, sha256 = sha256_file(path)),
+            class = "propgrad_torch_model")
 }
 
 check_model_path <- function(path, call) {

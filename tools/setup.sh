@@ -6,10 +6,10 @@
 set -euo pipefail
 
 apt_pkgs=(
-  r-base-dev cmake make g++ libgtest-dev libeigen3-dev pandoc qpdf
+  r-base-dev cmake make g++ zip libgtest-dev libeigen3-dev pandoc qpdf
   texlive-latex-base texlive-latex-recommended libtorch-dev
   r-cran-rcpp r-cran-rcpparmadillo r-cran-rcppeigen
-  r-cran-cli r-cran-rlang r-cran-generics r-cran-testthat r-cran-withr r-cran-callr
+  r-cran-cli r-cran-digest r-cran-rlang r-cran-generics r-cran-testthat r-cran-withr r-cran-callr
   r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown
   r-cran-coin python3-numpy r-cran-bh libboost-dev
   r-cran-ggplot2 r-cran-vdiffr r-cran-png r-cran-jpeg

@@ -1,0 +1,45 @@
+# Provenance records: hashes checked against independent values (NIST's
+# SHA-256 test vector; Python's hashlib for the pixel-value convention), and
+# the records explain() and predict() attach.
+
+test_that("file hashes are the SHA-256 of the bytes, array hashes of little-endian doubles", {
+  f <- withr::local_tempfile()
+  writeBin(charToRaw("abc"), f)
+  # FIPS 180-2, appendix B.1.
+  expect_equal(propgrad:::sha256_file(f),
+               "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+  # hashlib.sha256(struct.pack('<2d', 1.0, 0.5)).hexdigest()
+  expect_equal(propgrad:::sha256_values(c(1L, 0.5)),
+               "7ded32179961d3df64ab9071d95eed3a7b5efc1750a16bdc02db400678278fab")
+  expect_false(propgrad:::sha256_values(c(0.5, 1)) == propgrad:::sha256_values(c(1, 0.5)))
+})
+
+test_that("a provenance record prints and becomes an item/value table", {
+  p <- propgrad:::new_provenance(
+    models = propgrad:::provenance_models(list(f = function(x) x)),
+    preprocess = propgrad:::describe_preprocess(list(size = c(32L, 32L), mean = numeric(0), scale = 1)),
+    intervention = propgrad:::describe_intervention(list(kind = "brightness", property = "brightness",
+                                                         strengths = c(0.5, 1, 1.5), params = list())),
+    images = propgrad:::provenance_images(list(a = array(0.5, c(2, 2, 3)))),
+    seed = 42)
+  df <- as.data.frame(p)
+  expect_named(df, c("item", "value"))
+  expect_true(all(c("propgrad version", "R version", "LibTorch version", "time", "seed", "model f",
+                    "preprocessing", "intervention", "image a") %in% df$item))
+  expect_equal(df$value[df$item == "preprocessing"], "size = 32, 32; scale = 1")
+  expect_equal(df$value[df$item == "intervention"], "brightness (brightness): 3 strengths from 0.5 to 1.5")
+  expect_equal(df$value[df$item == "image a"],
+               sprintf("array (sha256 %s)", propgrad:::sha256_values(array(0.5, c(2, 2, 3)))))
+  expect_equal(df$value[df$item == "propgrad version"], as.character(packageVersion("propgrad")))
+  expect_output(print(p), "propgrad provenance")
+  expect_identical(pg_provenance(p), p)
+  expect_null(pg_provenance(data.frame(a = 1)))
+})
+
+test_that("torch_model() hashes the file it loads", {
+  skip_without_torch()
+  f <- script_model("def forward(self, x):\n    return x.mean(dim=[1, 2, 3]).unsqueeze(1)")
+  m <- torch_model(f, "cpu")
+  expect_equal(m$sha256, digest::digest(file = f, algo = "sha256"))
+  expect_match(m$sha256, "^[0-9a-f]{64}$")
+})
