@@ -24,8 +24,8 @@
 #' @param ... Passed to [property_test()] (`statistic`, `n_perm`, `seed`,
 #'   `p_adjust`, `nthreads`, `joint`, ...).
 #' @return A `propgrad_tests` object (one row per image x model x output)
-#'   with the curves in `attr(, "data")`; pass it to [plot_curves()] as
-#'   `plot_curves(result, where = list(image = ...))`.
+#'   with the curves in `attr(, "data")`; pass it to [plot_curves()] alone
+#'   for one image and output, else with `where = list(image = ...)`.
 #' @export
 #' @examples
 #' if (has_torch()) {
