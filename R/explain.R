@@ -7,8 +7,12 @@
 #' Explain models' dependence on a property
 #'
 #' @param images One or more images (file paths, H x W x C arrays or a list
-#'   of them), or an already intervened [propgrad_images] object (then
-#'   `intervention` is not needed).
+#'   of them), or already intervened images (then `intervention` is not
+#'   needed): a [propgrad_images] object, a [propgrad_sweeps] list from
+#'   [edited_images()], or a named list of [propgrad_images], one per
+#'   source image. Images are named by list names, else file names (or the
+#'   intervened images' own `name`), else `image1`, `image2`, ...; the
+#'   names fill the `image` column. Sweeps must share one property.
 #' @param intervention An [intervention()], [torch_editor()] or
 #'   [external_editor()].
 #' @param models A [torch_model()], a named list of them, or functions
@@ -116,7 +120,8 @@ check_models <- function(models, call) {
 }
 
 explain_sweeps <- function(images, intervention, device, batch_size, call) {
-  if (inherits(images, "propgrad_images")) return(list(image1 = images))
+  done <- intervened_sweeps(images, call)
+  if (!is.null(done)) return(done)
   if (is.null(intervention)) {
     abort_input("{.arg intervention} is missing; give one, or pass intervened images.",
                 "propgrad_error_missing", call = call)
