@@ -53,6 +53,10 @@ pg_torch_info <- function() {
     .Call(`_propgrad_pg_torch_info`)
 }
 
+pg_torch_set_threads <- function(n) {
+    .Call(`_propgrad_pg_torch_set_threads`, n)
+}
+
 pg_torch_load <- function(path, device, editor) {
     .Call(`_propgrad_pg_torch_load`, path, device, editor)
 }

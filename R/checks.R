@@ -94,14 +94,11 @@ nonfinite_kinds <- function(x) {
   c(if (any(is.na(x) & !is.nan(x))) "NA", if (any(is.nan(x))) "NaN", if (any(is.infinite(x))) "Inf")
 }
 
+# NULL: the default of ?pg_threads (which blames a bad option, not an
+# argument the user never passed).
 check_nthreads <- function(nthreads, call = rlang::caller_env()) {
-  arg <- "nthreads"
-  if (is.null(nthreads)) {
-    nthreads <- getOption("propgrad.nthreads")
-    # Blame the option the user set, not an argument they never passed.
-    if (!is.null(nthreads)) arg <- "options(propgrad.nthreads)" else nthreads <- pg_available_threads()
-  }
-  check_whole(nthreads, 1, 1024, arg = arg, call = call, what = "a whole number of threads")
+  if (is.null(nthreads)) return(default_threads(call))
+  check_whole(nthreads, 1, 1024, arg = "nthreads", call = call, what = "a whole number of threads")
   as.integer(nthreads)
 }
 

@@ -179,7 +179,7 @@ engine_chunk_worker <- function(chunk, settings, progress, hook = NULL, k = 0L) 
   nthreads <- settings$worker_nthreads
   if (is.null(nthreads)) {
     nthreads <- if (settings$backend == "future") {
-      getOption("propgrad.nthreads", min(future::availableCores(), pg_available_threads()))
+      min(default_threads(), future::availableCores())
     } else {
       settings$nthreads
     }

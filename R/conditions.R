@@ -71,7 +71,9 @@ condition_classes <- c(
   propgrad_message_sorted = "steps were sorted by their property values",
   propgrad_message_ties = "repeated property values were averaged",
   propgrad_message_n_perm = "the number of shuffles chosen by n_perm = \"auto\"",
-  propgrad_message_written = "files were written"
+  propgrad_message_written = "files were written",
+  propgrad_message_resize = "images of one sweep were resized to one size",
+  propgrad_message_binary = "only the positive class of a binary classifier was tested"
 )
 
 check_condition_class <- function(class) {

@@ -14,7 +14,7 @@
 #' @param out_dir Folder for the results; created if needed.
 #' @param n_perm Shuffles per series.
 #' @param seed Seed of the shuffle streams.
-#' @param nthreads Threads (default: all cores).
+#' @param nthreads Threads (default: [pg_threads()]).
 #' @return The `"propgrad_tests"` result, invisibly.
 #' @export
 #' @examples

@@ -7,16 +7,26 @@
 #' Explain models' dependence on a property
 #'
 #' @param images One or more images (file paths, H x W x C arrays or a list
-#'   of them), or an already intervened [propgrad_images] object (then
-#'   `intervention` is not needed).
+#'   of them), or already intervened images (then `intervention` is not
+#'   needed): a [propgrad_images] object, a [propgrad_sweeps] list from
+#'   [edited_images()], or a named list of [propgrad_images], one per
+#'   source image. Images are named by list names, else file names (or the
+#'   intervened images' own `name`), else `image1`, `image2`, ...; the
+#'   names fill the `image` column. Sweeps must share one property.
 #' @param intervention An [intervention()], [torch_editor()] or
 #'   [external_editor()].
 #' @param models A [torch_model()], a named list of them, or functions
 #'   taking an N x H x W x C array (values 0..1) and returning a matrix (or
 #'   vector) with one row per image, all with the same output columns.
-#'   Unnamed models are called `model1`, `model2`, ...
+#'   Unnamed torch models are named by their file (without extension, made
+#'   unique), unnamed functions `model1`, `model2`, ... by position.
 #' @param output Which output columns to test (names or numbers); `NULL`
-#'   tests every column when there are at most 10.
+#'   tests every column when there are at most 10, except for two
+#'   probability columns (`type = "prob"`, rows summing to 1): they mirror
+#'   each other (p1 = 1 - p2, with the same EPGM), so only the second (the
+#'   conventional positive class) is tested, with a message of class
+#'   `propgrad_message_binary`; testing both would only double the
+#'   multiplicity of the p-value adjustment.
 #' @param type,preprocess,batch_size,classes Passed to
 #'   [predict()][predict.propgrad_torch_model] for torch models.
 #' @param device `"auto"`, `"cpu"`, `"cuda"` or `"cuda:K"` for interventions.
@@ -24,8 +34,8 @@
 #' @param ... Passed to [property_test()] (`statistic`, `n_perm`, `seed`,
 #'   `p_adjust`, `nthreads`, `joint`, ...).
 #' @return A `propgrad_tests` object (one row per image x model x output)
-#'   with the curves in `attr(, "data")`; pass it to [plot_curves()] as
-#'   `plot_curves(result, where = list(image = ...))`.
+#'   with the curves in `attr(, "data")`; pass it to [plot_curves()] alone
+#'   for one image and output, else with `where = list(image = ...)`.
 #' @export
 #' @examples
 #' if (has_torch()) {
@@ -60,6 +70,12 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
   data <- do.call(rbind, rows)
   outs <- setdiff(names(data), c("image", "model", "strength"))
   tested <- pick_outputs(output, outs, call)
+  if (is.null(output) && identical(type, "prob") && is_binary(data[outs])) {
+    tested <- outs[2]
+    pg_inform(c("The models give two class probabilities that mirror each other; testing only {.val {outs[2]}}, the second (positive) class.",
+                i = "Choose with {.arg output}, e.g. {.code output = \"{outs[1]}\"}."),
+              "propgrad_message_binary")
+  }
   names(data)[names(data) == "strength"] <- sweeps[[1]]$property
   args <- list(data = data, output = tested, property = sweeps[[1]]$property,
                by = c("image", "model"), ...)
@@ -68,6 +84,11 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
   tests <- do.call(property_test, args)
   attr(tests, "data") <- data
   tests
+}
+
+# Two probability columns summing to 1 in every row (a binary softmax).
+is_binary <- function(probs) {
+  length(probs) == 2 && isTRUE(all(abs(probs[[1]] + probs[[2]] - 1) < 1e-6))
 }
 
 check_models <- function(models, call) {
@@ -79,6 +100,14 @@ check_models <- function(models, call) {
                 "propgrad_error_type", call = call)
   }
   nm <- names(models) %||% rep("", length(models))
+  nm[is.na(nm)] <- ""
+  # Unnamed torch models take their file's name (unique among the names);
+  # unnamed functions their position.
+  torch <- nm == "" & vapply(models, inherits, TRUE, what = "propgrad_torch_model")
+  if (any(torch)) {
+    files <- vapply(models[torch], function(m) tools::file_path_sans_ext(basename(m$path)), "")
+    nm[torch] <- utils::tail(make.unique(c(nm[!torch], files)), sum(torch))
+  }
   nm[nm == ""] <- paste0("model", seq_along(models))[nm == ""]
   if (anyDuplicated(nm)) {
     dup <- unique(nm[duplicated(nm)])
@@ -91,7 +120,8 @@ check_models <- function(models, call) {
 }
 
 explain_sweeps <- function(images, intervention, device, batch_size, call) {
-  if (inherits(images, "propgrad_images")) return(list(image1 = images))
+  done <- intervened_sweeps(images, call)
+  if (!is.null(done)) return(done)
   if (is.null(intervention)) {
     abort_input("{.arg intervention} is missing; give one, or pass intervened images.",
                 "propgrad_error_missing", call = call)

@@ -156,6 +156,8 @@ print.propgrad_intervention <- function(x, ...) {
 #'   [external_editor()].
 #' @param device `"auto"`, `"cpu"`, `"cuda"` or `"cuda:K"` (torch kinds).
 #' @param batch_size Strengths computed per batch on the device.
+#' @param name The image's name in [explain()]'s tables and plots; default:
+#'   the file name without extension for a file, else none.
 #' @return A [propgrad_images] object.
 #' @export
 #' @examples
@@ -164,9 +166,13 @@ print.propgrad_intervention <- function(x, ...) {
 #'   out <- intervene(img, intervention("brightness", c(0.5, 1, 1.5)), device = "cpu")
 #'   out
 #' }
-intervene <- function(image, intervention, device = "auto", batch_size = 64) {
+intervene <- function(image, intervention, device = "auto", batch_size = 64, name = NULL) {
   call <- rlang::current_env()
   check_required(c("image", "intervention"), call)
+  name <- check_sweep_name(name, call)
+  if (is.null(name) && is.character(image) && length(image) == 1 && !is.na(image)) {
+    name <- tools::file_path_sans_ext(basename(image))
+  }
   if (!inherits(intervention, "propgrad_intervention")) {
     abort_input("{.arg intervention} must come from {.fn intervention}, {.fn torch_editor} or {.fn external_editor}.",
                 "propgrad_error_type", call = call)
@@ -183,7 +189,11 @@ intervene <- function(image, intervention, device = "auto", batch_size = 64) {
   check_memory(prod(d[2:4]) * (8 * steps + 4 * 3 * min(batch_size, steps)),
                sprintf("%d steps of a %d x %d x %d image", steps, d[2], d[3], d[4]),
                "Use fewer strengths, or a smaller image (resize it first).", call = call)
-  if (intervention$kind == "external") return(run_external(img, intervention, call))
+  if (intervention$kind == "external") {
+    out <- run_external(img, intervention, call)
+    out$name <- name
+    return(out)
+  }
   check_torch(call)
   device <- resolve_device(device, call)
   p <- intervention$params
@@ -196,7 +206,7 @@ intervene <- function(image, intervention, device = "auto", batch_size = 64) {
                                          p$other, if (is.null(p$mask)) NULL else array(p$mask, c(1, dim(p$mask), 1)),
                                          p$padding, device, as.integer(batch_size)), call)
   }
-  new_images(out, intervention$strengths, intervention$property, intervention$period)
+  new_images(out, intervention$strengths, intervention$property, intervention$period, name = name)
 }
 
 check_intervention_fits <- function(iv, img, call) {

@@ -16,7 +16,9 @@
 #' @param tests The [property_test()] result for `data`.
 #' @param where A named list selecting the series to draw, e.g.
 #'   `list(image = "img05", property = "fur_colour")`; every `by` column
-#'   except `colour` must be fixed.
+#'   except `colour` must be fixed. Leave it out when the tests have one
+#'   value of each of those columns (one image of an [explain()] result);
+#'   otherwise the error lists the choices.
 #' @param colour The `by` column whose values become lines.
 #' @param threshold Decision threshold drawn as a dashed line, or `NULL`.
 #' @param probs Class-probability columns; steps where the argmax changes are
@@ -49,10 +51,10 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
                   i = "Pass the curves' data and the {.fn property_test} result made from it, or an {.fn explain} result alone."),
                 "propgrad_error_missing", call = call)
   }
-  check_required("where", call)
   check_flag(polar, arg = "polar", call = call)
   check_tests(tests, call)
   s <- attr(tests, "settings")
+  if (missing(where)) where <- default_where(tests, colour, call)
   if (!is.list(where) || is.null(names(where)) || any(names(where) == "")) {
     abort_input("{.arg where} must be a named list, e.g. {.code list(image = \"img01\")}.",
                 "propgrad_error_input", call = call)
@@ -318,6 +320,25 @@ autoplot.propgrad_tests <- function(object, x = NULL, y = NULL, facet = NULL, dr
     theme_propgrad() + ggplot2::theme(legend.position = "right")
   if (!is.null(facet)) p <- p + ggplot2::facet_wrap(ggplot2::vars(.data[[facet]]))
   p
+}
+
+# plot_curves() without `where`: the by-values (except colour) when there is
+# one of each, else an error that lists them.
+default_where <- function(tests, colour, call) {
+  fixed <- setdiff(attr(tests, "settings")$by, colour)
+  values <- lapply(stats::setNames(fixed, fixed), function(col) unique(as.character(tests[[col]])))
+  several <- lengths(values) > 1
+  if (!any(several)) return(lapply(values, function(v) v[1]))
+  lines <- vapply(fixed[several], function(col) {
+    v <- values[[col]]
+    sprintf("%s: %s%s", col, paste0("\"", utils::head(v, 5), "\"", collapse = ", "),
+            if (length(v) > 5) sprintf(", ... (%d in all)", length(v)) else "")
+  }, "")
+  lines <- stats::setNames(gsub("([{}])", "\\1\\1", lines), rep("*", length(lines)))
+  example <- paste0("list(", paste0(fixed, " = \"", vapply(values, `[`, "", 1), "\"", collapse = ", "), ")")
+  abort_input(c("{.arg where} is missing, and the tests hold several series to draw; choose one.",
+                lines, i = "E.g. {.code where = {example}}."),
+              "propgrad_error_missing", call = call)
 }
 
 check_tests <- function(tests, call) {

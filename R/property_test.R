@@ -44,7 +44,8 @@
 #'   keyed by each series' data, so both backends give identical results for
 #'   the same `seed`. Progress is reported through \pkg{progressr} (wrap the
 #'   call in [progressr::with_progress()]). On each worker `nthreads`
-#'   defaults to that worker's [future::availableCores()].
+#'   defaults to [pg_threads()] there, at most that worker's
+#'   [future::availableCores()].
 #' @param chunk_size With `backend = "future"` or a `checkpoint`: series per
 #'   chunk (default: about four chunks per worker).
 #' @param checkpoint `NULL`, or a folder where each finished chunk is saved

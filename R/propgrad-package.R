@@ -5,8 +5,9 @@
 #' (EPGM, [epgm()]) and tested with a shuffle test ([shuffle_test()] for one
 #' series, [property_test()] for every series of a study at once).
 #'
-#' Options: `propgrad.nthreads` (default number of threads; all cores when
-#' unset); `propgrad.max_bytes` (default 2e9): the most memory one large
+#' Options: `propgrad.nthreads` (default number of threads of the shuffle
+#' engine and LibTorch, set by [pg_threads()]; all cores when unset, with the
+#' caps of [pg_threads()]); `propgrad.max_bytes` (default 2e9): the most memory one large
 #' allocation may take. propgrad estimates the bytes of every large
 #' allocation before making it (null distributions kept with `keep_null`,
 #' bootstrap resamples in [summary()] and [compare_models()], the images of

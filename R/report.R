@@ -13,7 +13,10 @@
 #' @param colour The `by` column that becomes lines in the curves; default
 #'   `"model"` when present.
 #' @param title Report title.
-#' @param seed Seed of the bootstrap in the study summary.
+#' @param seed Seed of the bootstrap in the study summary (a whole number),
+#'   or `NULL` (default, as in [summary()][summary.propgrad_tests]) to draw
+#'   one from R's random number generator, so [set.seed()] makes the report
+#'   reproducible. The report states the seed it used.
 #' @return The path of the report, invisibly. If rmarkdown or pandoc fails,
 #'   an error of class `propgrad_error_report` carries their error as its
 #'   parent.
@@ -27,7 +30,7 @@
 #' }
 #' }
 pg_report <- function(tests, file, data = NULL, curves = NULL, colour = NULL,
-                      title = "propgrad study report", seed = 1) {
+                      title = "propgrad study report", seed = NULL) {
   call <- rlang::current_env()
   check_required(c("tests", "file"), call)
   if (!inherits(tests, "propgrad_tests") || nrow(tests) == 0) {
@@ -44,6 +47,8 @@ pg_report <- function(tests, file, data = NULL, curves = NULL, colour = NULL,
   if (!is.character(title) || length(title) != 1 || is.na(title)) {
     abort_input("{.arg title} must be one string.", "propgrad_error_type", call = call)
   }
+  # Drawn here, not in the report's own session, so set.seed() reaches it.
+  seed <- check_seed(seed, call)
   rlang::check_installed("rmarkdown", "to render reports")
   if (!rmarkdown::pandoc_available("1.12.3")) {
     pg_abort(c("Rendering the report needs pandoc, which was not found.",

@@ -101,8 +101,9 @@
 #' @param p_method `"plus_one"` (default) or `"zollstock"` (reference parity).
 #' @param sequential `NULL`, or h for Besag-Clifford sequential stopping.
 #' @param seed Seed (a whole number in \[0, 2^53\]), or `NULL`.
-#' @param nthreads Threads; default `getOption("propgrad.nthreads")`, else
-#'   all cores. A single series runs on one thread.
+#' @param nthreads Threads; default [pg_threads()] (the option
+#'   `propgrad.nthreads`, else all cores, within the limits documented
+#'   there). A single series runs on one thread.
 #' @param keep_null Return the shuffled statistics as `null`?
 #' @param alpha Significance level the resolution of `n_perm = "auto"` is
 #'   chosen for.

@@ -90,6 +90,9 @@ resolve_device <- function(device, call = rlang::caller_env()) {
     abort_input("{.arg device} must be {.val auto}, {.val cpu}, {.val cuda} or {.val cuda:K}.",
                 "propgrad_error_device", call = call)
   }
+  # Every torch entry point resolves its device first: LibTorch's threads
+  # follow ?pg_threads from here on.
+  torch_threads(call)
   if (device == "cpu") return(device)
   info <- torch_call(pg_torch_info(), call)
   if (device == "auto") return(if (isTRUE(info$cuda)) "cuda" else "cpu")
@@ -255,6 +258,7 @@ predict.propgrad_torch_model <- function(object, images, type = c("prob", "logit
   batch <- as_image_batch(images, range = range, call = call)
   preprocess <- check_preprocess(preprocess, dim(batch)[4], call)
   check_predict_memory(dim(batch), preprocess, batch_size, call)
+  torch_threads(call)
   out <- torch_call(pg_torch_predict(object$pointer, batch, preprocess, as.integer(batch_size), type),
                     call)
   if (!is.null(classes)) {

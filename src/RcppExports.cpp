@@ -157,6 +157,16 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// pg_torch_set_threads
+int pg_torch_set_threads(int n);
+RcppExport SEXP _propgrad_pg_torch_set_threads(SEXP nSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< int >::type n(nSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_torch_set_threads(n));
+    return rcpp_result_gen;
+END_RCPP
+}
 // pg_torch_load
 SEXP pg_torch_load(std::string path, std::string device, bool editor);
 RcppExport SEXP _propgrad_pg_torch_load(SEXP pathSEXP, SEXP deviceSEXP, SEXP editorSEXP) {
@@ -252,6 +262,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_rank_correlation_cpp", (DL_FUNC) &_propgrad_pg_rank_correlation_cpp, 4},
     {"_propgrad_pg_has_torch", (DL_FUNC) &_propgrad_pg_has_torch, 0},
     {"_propgrad_pg_torch_info", (DL_FUNC) &_propgrad_pg_torch_info, 0},
+    {"_propgrad_pg_torch_set_threads", (DL_FUNC) &_propgrad_pg_torch_set_threads, 1},
     {"_propgrad_pg_torch_load", (DL_FUNC) &_propgrad_pg_torch_load, 3},
     {"_propgrad_pg_torch_predict", (DL_FUNC) &_propgrad_pg_torch_predict, 5},
     {"_propgrad_pg_torch_preprocess", (DL_FUNC) &_propgrad_pg_torch_preprocess, 3},

@@ -127,6 +127,17 @@ Rcpp::List pg_torch_info() {
 #endif
 }
 
+// Returns LibTorch's previous thread count; R calls it with the count from
+// pg_threads() before torch work.
+// [[Rcpp::export(rng = false)]]
+int pg_torch_set_threads(int n) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&] { return tx::set_threads(n); });
+#else
+  unavailable();
+#endif
+}
+
 // [[Rcpp::export(rng = false)]]
 SEXP pg_torch_load(std::string path, std::string device, bool editor) {
 #ifdef HAVE_LIBTORCH

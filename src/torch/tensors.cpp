@@ -3,6 +3,7 @@
 // from_blob with reversed dims and a permute: no element loop in our code.
 #include "tensors.h"
 
+#include <ATen/Parallel.h>
 #include <caffe2/serialize/versions.h>
 #include <torch/cuda.h>
 
@@ -18,6 +19,14 @@ Info info() {
   out.cuda_available = torch::cuda::is_available();
   out.cuda_devices = out.cuda_available ? static_cast<int64_t>(torch::cuda::device_count()) : 0;
   return out;
+}
+
+int set_threads(int n) {
+  const int old = at::get_num_threads();
+  // Setting an unchanged count is skipped: a native thread pool warns on any
+  // resize once parallel work has started.
+  if (n != old) at::set_num_threads(n);
+  return old;
 }
 
 torch::Device parse_device(const std::string& name) {

@@ -48,6 +48,10 @@ struct Info {
 };
 Info info();
 
+// Sets LibTorch's intra-op threads (the pool every CPU forward pass and
+// intervention uses) to n when it differs, and returns the previous count.
+int set_threads(int n);
+
 // Supplies memory for a result: called once with its dims, it returns room
 // for a column-major N x H x W x C array of doubles (the R glue hands out an
 // R vector's memory, so results are written once, in place).

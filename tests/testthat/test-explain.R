@@ -81,7 +81,7 @@ test_that("models are named by the list, and model1, model2, ... where unnamed",
 
 test_that("output picks the tested columns; classes name unnamed function outputs", {
   x <- bright_images()
-  two <- function(x) cbind(apply(x, 1, mean), 1 - apply(x, 1, mean))
+  two <- function(x) cbind(apply(x, 1, mean), 1 - apply(x, 1, mean) ^ 2)
   res <- explain(x, models = two, classes = c("cat", "dog"), n_perm = 99, seed = 1, alpha = 0.5)
   expect_equal(res$output, c("cat", "dog"))
   expect_equal(names(attr(res, "data")), c("image", "model", "light", "cat", "dog"))
@@ -92,7 +92,7 @@ test_that("output picks the tested columns; classes name unnamed function output
   expect_equal(by_name$output, "dog")
   expect_identical(by_number, by_name)
   # Column names the function gives win over classes.
-  own <- function(x) cbind(light = apply(x, 1, mean), dark = 1 - apply(x, 1, mean))
+  own <- function(x) cbind(light = apply(x, 1, mean), dark = 1 - apply(x, 1, mean) ^ 2)
   expect_equal(explain(x, models = own, classes = c("cat", "dog"), n_perm = 99, seed = 1, alpha = 0.5)$output,
                c("light", "dark"))
   # With more than 10 outputs, output chooses among them.
@@ -109,7 +109,7 @@ test_that("output picks the tested columns; classes name unnamed function output
 test_that("prediction flips are counted for probabilities of two or more classes", {
   x <- bright_images()
   two <- function(x) cbind(apply(x, 1, mean), 1 - apply(x, 1, mean))
-  prob <- explain(x, models = two, n_perm = 99, seed = 1, alpha = 0.5)
+  prob <- explain(x, models = two, output = 1:2, n_perm = 99, seed = 1, alpha = 0.5)
   # The first class wins until the mean passes 0.5: one flip.
   expect_equal(prob$flips, c(1, 1))
   expect_false("flips" %in% names(explain(x, models = two, type = "raw", n_perm = 99, seed = 1, alpha = 0.5)))
@@ -187,7 +187,10 @@ test_that("torch models give probabilities, logits or raw outputs named by class
                                 buffers = list(w = w)), device = "cpu")
   iv <- intervention("brightness", seq(0.5, 1.5, length.out = 6))
   img <- test_image(4, 4)
-  prob <- explain(img, iv, m, classes = c("cat", "dog"), n_perm = 99, seed = 1, alpha = 0.5, device = "cpu")
+  expect_message(prob <- explain(img, iv, m, classes = c("cat", "dog"), n_perm = 99, seed = 1, alpha = 0.5,
+                                 device = "cpu"),
+                 class = "propgrad_message_binary")
+  expect_equal(prob$output, "dog")
   data <- attr(prob, "data")
   expect_equal(names(data), c("image", "model", "brightness", "cat", "dog"))
   expect_equal(data$cat + data$dog, rep(1, 6), tolerance = 1e-6)
@@ -210,4 +213,65 @@ test_that("models with different output columns are named with their columns", {
   renamed <- function(x) cbind(a = apply(x, 1, mean), b = 0)
   expect_error(explain(x, models = list(two = two, renamed = renamed), n_perm = 99, seed = 1),
                "renamed: a, b", class = "propgrad_error_model")
+})
+
+# Issue 13: the two softmax columns of a binary classifier have the same
+# EPGM, and testing both doubled the multiplicity of the adjustment.
+test_that("two mirrored probabilities test only the positive class, with a message", {
+  x <- bright_images()
+  binary <- function(x) cbind(cat = 1 - apply(x, 1, mean), dog = apply(x, 1, mean))
+  expect_snapshot(one <- explain(x, models = binary, n_perm = 99, seed = 1, alpha = 0.5))
+  expect_equal(one$output, "dog")
+  # The flips still count both classes, and both curves are kept.
+  expect_equal(one$flips, 1)
+  expect_equal(names(attr(one, "data"))[4:5], c("cat", "dog"))
+  # Holm over one series leaves p as it is; over both mirrored columns it doubled it.
+  expect_message(one <- explain(x, models = binary, n_perm = 99, seed = 1, alpha = 0.5, p_adjust = "holm"),
+                 class = "propgrad_message_binary")
+  both <- explain(x, models = binary, output = c("cat", "dog"), n_perm = 99, seed = 1, alpha = 0.5,
+                  p_adjust = "holm")
+  expect_equal(both$estimate[1], both$estimate[2])
+  expect_equal(one$p.value, both$p.value[both$output == "dog"])
+  expect_equal(one$adj.p.value, one$p.value)
+  expect_equal(both$adj.p.value, stats::p.adjust(both$p.value, "holm"))
+  expect_lt(one$adj.p.value, min(both$adj.p.value))
+  # Choosing output, raw outputs, or columns that do not sum to 1 test as asked.
+  expect_no_message(explain(x, models = binary, output = "cat", n_perm = 99, seed = 1, alpha = 0.5))
+  expect_equal(explain(x, models = binary, type = "raw", n_perm = 99, seed = 1, alpha = 0.5)$output,
+               c("cat", "dog"))
+  loose <- function(x) cbind(cat = 1 - apply(x, 1, mean) ^ 2, dog = apply(x, 1, mean))
+  expect_equal(explain(x, models = loose, n_perm = 99, seed = 1, alpha = 0.5)$output, c("cat", "dog"))
+})
+
+test_that("unnamed torch models are named by their files, made unique", {
+  skip_without_torch()
+  dir <- withr::local_tempdir()
+  dir.create(file.path(dir, "other"))
+  files <- file.path(dir, c("resnet.pt", "other/resnet.pt", "vit.model.pt"))
+  for (f in files) file.copy(script_model(luma_code), f)
+  models <- lapply(files, torch_model, device = "cpu")
+  res <- explain(bright_images(), models = c(models, mean_model), type = "raw", n_perm = 99, seed = 1,
+                 alpha = 0.5)
+  expect_equal(res$model, c("resnet", "resnet.1", "vit.model", "model4"))
+  named <- explain(bright_images(), models = list(resnet = mean_model, models[[1]]), type = "raw",
+                   n_perm = 99, seed = 1, alpha = 0.5)
+  expect_equal(named$model, c("resnet", "resnet.1"))
+})
+
+test_that("an intervened file is named after it, or by `name`", {
+  skip_without_torch()
+  skip_if_not_installed("png")
+  dir <- withr::local_tempdir()
+  file <- file.path(dir, "tabby.png")
+  png::writePNG(test_image(4, 4), file)
+  iv <- intervention("brightness", seq(0.5, 1.5, length.out = 6))
+  sweep <- intervene(file, iv, device = "cpu")
+  expect_equal(sweep$name, "tabby")
+  expect_equal(explain(sweep, models = mean_model, n_perm = 99, seed = 1, alpha = 0.5)$image, "tabby")
+  named <- intervene(test_image(4, 4), iv, device = "cpu", name = "Felix")
+  expect_equal(explain(named, models = mean_model, n_perm = 99, seed = 1, alpha = 0.5)$image, "Felix")
+  expect_null(intervene(test_image(4, 4), iv, device = "cpu")$name)
+  expect_error(intervene(file, iv, device = "cpu", name = NA_character_), class = "propgrad_error_type")
+  both <- explain(list(sweep, named), models = mean_model, n_perm = 99, seed = 1, alpha = 0.5)
+  expect_equal(both$image, c("tabby", "Felix"))
 })

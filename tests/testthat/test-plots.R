@@ -34,6 +34,22 @@ test_that("plot_curves refuses what it cannot draw", {
   expect_error(plot_curves(pg_study, plot_tests, list("img05")), class = "propgrad_error_input")
 })
 
+# Issue 13: plot_curves() needed `where` even when there was one series to draw.
+test_that("without where, plot_curves() draws the only series, or lists the choices", {
+  img05 <- pg_study[pg_study$image == "img05" & pg_study$property == "fur_colour", ]
+  single <- property_test(img05, p_cat ~ strength | image + model + property, n_perm = 99, seed = 1,
+                          alpha = 0.5)
+  expect_equal(plot_curves(img05, single, draw = FALSE),
+               plot_curves(img05, single, list(image = "img05", property = "fur_colour"), draw = FALSE))
+  expect_equal(plot_curves(img05, single)$labels$title, "image = img05, property = fur_colour")
+  expect_snapshot(plot_curves(pg_study, plot_tests), error = TRUE, cnd_class = TRUE)
+  two_images <- pg_study[pg_study$image %in% c("img01", "img02") & pg_study$property == "fur_colour", ]
+  tests <- property_test(two_images, p_cat ~ strength | image + model + property, n_perm = 99, seed = 1,
+                         alpha = 0.5)
+  expect_error(plot_curves(two_images, tests), "where = list(image = \"img01\", property = \"fur_colour\")",
+               fixed = TRUE, class = "propgrad_error_missing")
+})
+
 test_that("a test's null distribution needs keep_null", {
   res <- shuffle_test(one$p_cat, one$strength, n_perm = 500, seed = 1)
   expect_error(ggplot2::autoplot(res), class = "propgrad_error_keep_null")

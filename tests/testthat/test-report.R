@@ -73,3 +73,24 @@ test_that("titles with quotes render, and HTML in names fails (if at all) with a
     expect_true(file.exists(res))
   }
 })
+
+# Issue 13: seed defaulted to 1, unlike every other verb.
+test_that("the bootstrap seed defaults to NULL: drawn from R's RNG, and stated in the report", {
+  expect_null(formals(pg_report)$seed)
+  expect_error(pg_report(report_tests(), tempfile(fileext = ".html"), seed = -1),
+               class = "propgrad_error_number")
+  skip_if_not_installed("rmarkdown")
+  skip_if_not(rmarkdown::pandoc_available("1.12.3"), "pandoc is not available to render the report")
+  tests <- report_tests()
+  base <- withr::local_tempdir()
+  seed_in <- function(file, r_seed, ...) {
+    withr::with_seed(r_seed, pg_report(tests, file.path(base, file), ...))
+    html <- paste(readLines(file.path(base, file), warn = FALSE), collapse = "\n")
+    sub(".*bootstrap seed ([0-9]+).*", "\\1", html)
+  }
+  drawn <- seed_in("a.html", 3)
+  expect_match(drawn, "^[0-9]+$")
+  expect_equal(seed_in("b.html", 3), drawn)
+  expect_false(identical(seed_in("c.html", 4), drawn))
+  expect_equal(seed_in("d.html", 4, seed = 12), "12")
+})
