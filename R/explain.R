@@ -83,7 +83,19 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
   if (is.null(args$probs) && identical(type, "prob") && length(outs) >= 2) args$probs <- outs
   tests <- do.call(property_test, args)
   attr(tests, "data") <- data
+  attr(tests, "provenance") <- explain_provenance(models, preprocess, intervention, sweeps, tests)
   tests
+}
+
+explain_provenance <- function(models, preprocess, intervention, sweeps, tests) {
+  torch <- any(vapply(models, inherits, TRUE, what = "propgrad_torch_model"))
+  iv <- intervention %||% list(kind = "given sweeps", property = sweeps[[1]]$property,
+                               strengths = sort(unique(unlist(lapply(sweeps, `[[`, "strengths")))))
+  new_provenance(models = provenance_models(models),
+                 preprocess = if (torch) describe_preprocess(preprocess),
+                 intervention = describe_intervention(iv),
+                 images = provenance_images(attr(sweeps, "sources") %||% sweeps),
+                 seed = attr(tests, "settings")$seed)
 }
 
 # Two probability columns summing to 1 in every row (a binary softmax).
@@ -140,7 +152,9 @@ explain_sweeps <- function(images, intervention, device, batch_size, call) {
                 "propgrad_error_type", call = call)
   }
   if (is.null(names(items)) || any(names(items) == "")) names(items) <- paste0("image", seq_along(items))
-  lapply(items, function(img) intervene(img, intervention, device = device, batch_size = batch_size))
+  out <- lapply(items, function(img) intervene(img, intervention, device = device, batch_size = batch_size))
+  attr(out, "sources") <- items  # for the provenance: files or arrays as given
+  out
 }
 
 run_model <- function(model, sweep, type, preprocess, batch_size, classes, call) {

@@ -43,3 +43,28 @@ test_that("torch_model() hashes the file it loads", {
   expect_equal(m$sha256, digest::digest(file = f, algo = "sha256"))
   expect_match(m$sha256, "^[0-9a-f]{64}$")
 })
+
+test_that("explain() records models, preprocessing, intervention, image hashes and seed", {
+  skip_without_torch()
+  f <- script_model("def forward(self, x):\n    return x.mean(dim=[1, 2, 3]).unsqueeze(1)")
+  png_file <- withr::local_tempfile(fileext = ".png")
+  png::writePNG(test_image(8, 8), png_file)
+  arr <- test_image(8, 8, seed = 2)
+  res <- explain(list(a = png_file, b = arr), intervention("brightness", seq(0.5, 1.5, length.out = 9)),
+                 list(mean = torch_model(f, "cpu"), fun = function(x) apply(x, 1, mean)),
+                 type = "raw", n_perm = 499, seed = 11, device = "cpu")
+  p <- pg_provenance(res)
+  expect_s3_class(p, "propgrad_provenance")
+  expect_equal(p$seed, 11)
+  expect_equal(p$models$sha256, c(digest::digest(file = f, algo = "sha256"), NA))
+  expect_equal(p$models$dtype, c("float32", "R function"))
+  expect_equal(p$images$image, c("a", "b"))
+  expect_equal(p$images$sha256, c(digest::digest(file = png_file, algo = "sha256"),
+                                  propgrad:::sha256_values(arr)))
+  expect_equal(p$intervention$strengths, seq(0.5, 1.5, length.out = 9))
+  expect_match(p$intervention$text, "^brightness \\(brightness\\): 9 strengths from 0.5 to 1.5")
+  expect_false(is.na(p$preprocess))
+  expect_output(print(res), "all provenance: pg_provenance()", fixed = TRUE)
+  # Subsets keep it, so a table of some rows still names its sources.
+  expect_identical(pg_provenance(res[1:2, ]), p)
+})
