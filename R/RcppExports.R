@@ -81,3 +81,15 @@ pg_torch_edit <- function(editor, image, strengths, batch_size) {
     .Call(`_propgrad_pg_torch_edit`, editor, image, strengths, batch_size)
 }
 
+pg_torch_tensors <- function(model) {
+    .Call(`_propgrad_pg_torch_tensors`, model)
+}
+
+pg_torch_copy <- function(model) {
+    .Call(`_propgrad_pg_torch_copy`, model)
+}
+
+pg_torch_redraw <- function(model, names, seed) {
+    invisible(.Call(`_propgrad_pg_torch_redraw`, model, names, seed))
+}
+

@@ -32,6 +32,8 @@ condition_classes <- c(
   propgrad_error_device = "an unknown device name",
   propgrad_error_dependency = "a suggested package that is not installed",
   propgrad_error_direction = "an alternative the statistic cannot support",
+  propgrad_error_sanity_function = "an R function where sanity_check() needs a torch model's layers",
+  propgrad_error_layers = "layers that name no tensor of the model, name one twice, or that the model lacks",
   # errors: environment and engine
   propgrad_error_series = "series of a study that cannot be tested, named by their by-values",
   propgrad_error_engine = "the shuffle engine refused a series",
@@ -73,7 +75,8 @@ condition_classes <- c(
   propgrad_message_n_perm = "the number of shuffles chosen by n_perm = \"auto\"",
   propgrad_message_written = "files were written",
   propgrad_message_resize = "images of one sweep were resized to one size",
-  propgrad_message_binary = "only the positive class of a binary classifier was tested"
+  propgrad_message_binary = "only the positive class of a binary classifier was tested",
+  propgrad_message_sanity_constant = "tensors without spread that sanity_check() leaves as they are"
 )
 
 check_condition_class <- function(class) {

@@ -247,6 +247,37 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// pg_torch_tensors
+Rcpp::DataFrame pg_torch_tensors(SEXP model);
+RcppExport SEXP _propgrad_pg_torch_tensors(SEXP modelSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type model(modelSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_torch_tensors(model));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_torch_copy
+SEXP pg_torch_copy(SEXP model);
+RcppExport SEXP _propgrad_pg_torch_copy(SEXP modelSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type model(modelSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_torch_copy(model));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_torch_redraw
+void pg_torch_redraw(SEXP model, std::vector<std::string> names, double seed);
+RcppExport SEXP _propgrad_pg_torch_redraw(SEXP modelSEXP, SEXP namesSEXP, SEXP seedSEXP) {
+BEGIN_RCPP
+    Rcpp::traits::input_parameter< SEXP >::type model(modelSEXP);
+    Rcpp::traits::input_parameter< std::vector<std::string> >::type names(namesSEXP);
+    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
+    pg_torch_redraw(model, names, seed);
+    return R_NilValue;
+END_RCPP
+}
 
 static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_gradient_cpp", (DL_FUNC) &_propgrad_pg_gradient_cpp, 3},
@@ -269,6 +300,9 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_torch_save_script", (DL_FUNC) &_propgrad_pg_torch_save_script, 3},
     {"_propgrad_pg_torch_intervene", (DL_FUNC) &_propgrad_pg_torch_intervene, 9},
     {"_propgrad_pg_torch_edit", (DL_FUNC) &_propgrad_pg_torch_edit, 4},
+    {"_propgrad_pg_torch_tensors", (DL_FUNC) &_propgrad_pg_torch_tensors, 1},
+    {"_propgrad_pg_torch_copy", (DL_FUNC) &_propgrad_pg_torch_copy, 1},
+    {"_propgrad_pg_torch_redraw", (DL_FUNC) &_propgrad_pg_torch_redraw, 3},
     {NULL, NULL, 0}
 };
 

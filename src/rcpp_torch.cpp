@@ -259,3 +259,60 @@ Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image,
   unavailable();
 #endif
 }
+
+// The model's floating-point tensors (parameters, then buffers) for
+// sanity_check()'s layer groups.
+// [[Rcpp::export(rng = false)]]
+Rcpp::DataFrame pg_torch_tensors(SEXP model) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&] {
+    std::vector<tx::TensorSummary> t = tx::model_tensors(*pointer<tx::Model>(model, "model"));
+    Rcpp::CharacterVector name(t.size());
+    Rcpp::LogicalVector parameter(t.size());
+    Rcpp::NumericVector numel(t.size()), mean(t.size()), sd(t.size());
+    for (size_t i = 0; i < t.size(); ++i) {
+      name[i] = t[i].name;
+      parameter[i] = t[i].parameter;
+      numel[i] = static_cast<double>(t[i].numel);
+      mean[i] = t[i].mean;
+      sd[i] = t[i].sd;
+    }
+    return Rcpp::DataFrame::create(Rcpp::Named("name") = name, Rcpp::Named("parameter") = parameter,
+                                   Rcpp::Named("numel") = numel, Rcpp::Named("mean") = mean,
+                                   Rcpp::Named("sd") = sd, Rcpp::Named("stringsAsFactors") = false);
+  });
+#else
+  unavailable();
+#endif
+}
+
+// An independent copy of a model, freed with its R pointer like a loaded one.
+// [[Rcpp::export(rng = false)]]
+SEXP pg_torch_copy(SEXP model) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&]() -> SEXP {
+    std::unique_ptr<tx::Model> copy = tx::copy_model(*pointer<tx::Model>(model, "model"));
+    SEXP ptr = PROTECT(R_MakeExternalPtr(copy.get(), R_NilValue, R_NilValue));
+    copy.release();
+    R_RegisterCFinalizerEx(ptr, finalize_model, TRUE);
+    UNPROTECT(1);
+    return ptr;
+  });
+#else
+  unavailable();
+#endif
+}
+
+// Re-draws the named tensors of a (copied) model in place; seed is a whole
+// number below 2^53, checked in R.
+// [[Rcpp::export(rng = false)]]
+void pg_torch_redraw(SEXP model, std::vector<std::string> names, double seed) {
+#ifdef HAVE_LIBTORCH
+  guarded([&] {
+    tx::redraw_tensors(*pointer<tx::Model>(model, "model"), names, static_cast<uint64_t>(seed));
+    return 0;
+  });
+#else
+  unavailable();
+#endif
+}

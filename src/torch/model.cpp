@@ -8,12 +8,6 @@
 namespace propgrad {
 namespace torchx {
 
-struct Model::Impl {
-  torch::jit::Module module;
-  torch::Device device{torch::kCPU};
-  std::string device_name;
-};
-
 Model::Model(const std::string& path, const std::string& device) : impl_(new Impl) {
   impl_->device = parse_device(device);
   impl_->device_name = device;

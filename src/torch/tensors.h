@@ -13,6 +13,14 @@
 namespace propgrad {
 namespace torchx {
 
+// The state behind a Model (torch_api.h), here rather than in model.cpp so
+// that sanity.cpp can copy a model's module and re-draw its tensors.
+struct Model::Impl {
+  torch::jit::Module module;
+  torch::Device device{torch::kCPU};
+  std::string device_name;
+};
+
 // "cpu", "cuda" or "cuda:K"; Error("device") when CUDA is asked for but absent.
 torch::Device parse_device(const std::string& name);
 

@@ -93,7 +93,9 @@ class Model {
   const std::string& device() const;
 
  private:
+  friend struct ModelAccess;  // sanity.cpp: copies and re-draws the module
   struct Impl;
+  explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 
@@ -137,6 +139,24 @@ class Editor {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Sanity checks (sanity.cpp): a model's floating-point tensors, and copies
+// of it with some of them re-drawn (cascading randomisation).
+struct TensorSummary {
+  std::string name;              // dotted path in the module, e.g. "fc.weight"
+  bool parameter = false;        // a parameter, else a buffer
+  int64_t numel = 0;
+  double mean = 0.0, sd = 0.0;   // over its elements (population sd)
+};
+// Floating-point parameters, then floating-point buffers, each in the
+// module's own (registration) order, submodules included.
+std::vector<TensorSummary> model_tensors(const Model& model);
+// An independent copy of model: its module deep-copied, on the same device.
+std::unique_ptr<Model> copy_model(const Model& model);
+// Replaces each named tensor of model, in the order given, with draws from a
+// normal with that tensor's own mean and sd (a CPU generator seeded with
+// seed, float64, then cast to its dtype and moved to its device).
+void redraw_tensors(Model& model, const std::vector<std::string>& names, uint64_t seed);
 
 }  // namespace torchx
 }  // namespace propgrad
