@@ -199,7 +199,7 @@ intervene <- function(image, intervention, device = "auto", batch_size = 64, nam
   p <- intervention$params
   if (intervention$kind == "torch_editor") {
     out <- torch_call(pg_torch_edit(intervention$pointer, img, intervention$strengths,
-                                    as.integer(batch_size)), call)
+                                    as.integer(batch_size), NA_real_), call)
   } else {
     check_intervention_fits(intervention, img, call)
     out <- torch_call(pg_torch_intervene(img, intervention$kind, intervention$strengths, p$numbers,
