@@ -19,6 +19,17 @@
 #' warning; the other strengths are kept. If every strength fails, an error
 #' of class `propgrad_error_editor` shows the first failures.
 #'
+#' @section Editor seeds:
+#' A stochastic editor (a diffusion model, anything that draws noise) makes
+#' another edit for every seed, so one sweep mixes the model's dependence on
+#' the property with the editor's noise: its EPGM can be large only because
+#' the edits jitter. With `seeds`, the template must hold `{seed}`, which
+#' the command must use to seed its random numbers; every strength is run
+#' once per seed. [intervene()] then returns one sweep per seed, and
+#' [explain()] tests the output curve averaged over the seeds at each
+#' strength (the noise averages away) and reports how far the per-seed
+#' EPGMs spread (how much a single sweep could mislead).
+#'
 #' @param command A template such as
 #'   `"python edit.py --image {input} --strength {strength} --out {output}"`.
 #' @param strengths The strengths to pass.
@@ -26,6 +37,9 @@
 #' @param period The period of a periodic property, or `NULL`.
 #' @param timeout Seconds allowed per strength, a non-negative number (0: no
 #'   limit).
+#' @param seeds `NULL`, or the editor seeds to run: unique whole numbers
+#'   from 0 to 2^31 - 1 (a range R, NumPy and PyTorch all accept), passed
+#'   as `{seed}`. See section "Editor seeds".
 #' @return A `propgrad_intervention` for [intervene()] and [explain()].
 #' @export
 #' @examples
@@ -33,8 +47,12 @@
 #' ed <- external_editor("python pix2pix.py {input} 'make the fur darker' {strength} {output}",
 #'                       strengths = seq(0, 2, by = 0.25), property = "fur darkness")
 #' imgs <- intervene("cat.png", ed)
+#' # a diffusion editor, five edits per strength
+#' ed <- external_editor("python edit.py {input} {strength} {output} --seed {seed}",
+#'                       strengths = seq(0, 2, by = 0.25), seeds = 1:5)
 #' }
-external_editor <- function(command, strengths, property = "edit", period = NULL, timeout = 0) {
+external_editor <- function(command, strengths, property = "edit", period = NULL, timeout = 0,
+                            seeds = NULL) {
   call <- rlang::current_env()
   check_required(c("command", "strengths"), call)
   if (!is.character(command) || length(command) != 1 || is.na(command)) {
@@ -51,14 +69,17 @@ external_editor <- function(command, strengths, property = "edit", period = NULL
                   x = "You supplied {.obj_type_friendly {timeout}}{if (is.numeric(timeout) && length(timeout) == 1) paste0(': ', timeout) else ''}."),
                 "propgrad_error_number", call = call)
   }
+  seeds <- check_editor_seeds(seeds, call)
+  check_seed_placeholder(command, seeds, call)
   split_command(command, call)
   check_label_period(property, period, call)
   structure(list(kind = "external", strengths = check_strengths(strengths, call), command = command,
-                 property = property, period = period, timeout = timeout),
+                 property = property, period = period, timeout = timeout, seeds = seeds),
             class = "propgrad_intervention")
 }
 
-run_external <- function(img, editor, call) {
+# One sweep of the command; with a seed, `{seed}` is replaced by it.
+run_external <- function(img, editor, call, seed = NULL) {
   rlang::check_installed(c("png", "processx"), "to pass images to external editors")
   dir <- tempfile("propgrad-edit-")
   dir.create(dir)
@@ -83,6 +104,7 @@ run_external <- function(img, editor, call) {
     argv <- gsub("{input}", input, words, fixed = TRUE)
     argv <- gsub("{strength}", format(s, digits = 15), argv, fixed = TRUE)
     argv <- gsub("{output}", output, argv, fixed = TRUE)
+    if (!is.null(seed)) argv <- gsub("{seed}", format(seed, scientific = FALSE), argv, fixed = TRUE)
     res <- tryCatch(
       processx::run(argv[1], argv[-1], error_on_status = FALSE, stderr_to_stdout = TRUE,
                     timeout = if (editor$timeout > 0) editor$timeout else Inf, cleanup_tree = TRUE),
@@ -110,20 +132,21 @@ run_external <- function(img, editor, call) {
       failures <- rbind(failures, data.frame(strength = s, status = as.integer(status), message = problem))
     }
   }
+  with_seed <- if (is.null(seed)) "" else paste(" with seed", format(seed, scientific = FALSE))
   if (nrow(failures) == n) {
-    pg_abort(c("The external editor failed for every strength.",
+    pg_abort(c("The external editor failed for every strength{with_seed}.",
                x = "{utils::head(paste0('strength ', failures$strength, ': ', failures$message), 3)}",
                i = "Try the command by hand: {.code {editor$command}}."),
              "propgrad_error_editor", call = call)
   }
   ok <- !editor$strengths %in% failures$strength
   if (nrow(failures)) {
-    pg_warn(c("The external editor failed for {nrow(failures)} of {n} strengths; they are left out.",
+    pg_warn(c("The external editor failed for {nrow(failures)} of {n} strengths{with_seed}; they are left out.",
               i = "See {.code $failures} of the result."),
             "propgrad_warning_editor")
   }
   new_images(out[ok, , , , drop = FALSE], editor$strengths[ok], editor$property, editor$period,
-             failures = if (nrow(failures)) failures)
+             failures = if (nrow(failures)) failures, seed = seed)
 }
 
 # The template's words as sh would split them (quotes, backslashes, a

@@ -14,6 +14,12 @@
 #' [propgrad_images], one per source image, all along one property. Pass it
 #' to [explain()], which names its series by the list's names. A named list
 #' of [intervene()] results works the same way.
+#'
+#' [intervene()] with a seeded editor ([external_editor()] or
+#' [torch_editor()] with `seeds`) returns one sweep per seed of one image,
+#' each with its `seed` and the image's `name`; [explain()] averages them
+#' (see its section "Editor seeds"). Pass several images' seeded sweeps as a
+#' named list of [intervene()] results.
 #' @param x A `propgrad_sweeps` object.
 #' @param i Which sweeps to keep (names or numbers).
 #' @param ... Unused.
@@ -21,15 +27,17 @@
 NULL
 
 new_sweeps <- function(sweeps) {
-  for (nm in names(sweeps)) sweeps[[nm]]$name <- nm
+  # A seeded sweep keeps its image's name; its list name adds the seed.
+  for (nm in names(sweeps)) if (is.null(sweeps[[nm]]$seed)) sweeps[[nm]]$name <- nm
   structure(sweeps, class = "propgrad_sweeps")
 }
 
 #' @rdname propgrad_sweeps
 #' @export
 print.propgrad_sweeps <- function(x, ...) {
-  cat(sprintf("<propgrad sweeps> %d sweep%s along %s\n", length(x), if (length(x) == 1) "" else "s",
-              x[[1]]$property))
+  seeded <- all(vapply(x, function(s) !is.null(s$seed), TRUE))
+  cat(sprintf("<propgrad sweeps> %d sweep%s along %s%s\n", length(x), if (length(x) == 1) "" else "s",
+              x[[1]]$property, if (seeded) ", one per editor seed" else ""))
   for (nm in names(x)) {
     s <- x[[nm]]
     d <- dim(s$images)
@@ -47,6 +55,7 @@ print.propgrad_sweeps <- function(x, ...) {
 # when `images` still need an intervention. Names come from the list, else
 # from each sweep's own name, else by position.
 intervened_sweeps <- function(images, call) {
+  if (has_seeded_sweeps(images)) return(seeded_sweeps(images, call))
   if (inherits(images, "propgrad_images")) {
     images <- list(images)
   } else if (inherits(images, "propgrad_sweeps")) {
