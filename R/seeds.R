@@ -3,8 +3,8 @@
 # model's dependence on the property with the editor's noise. With `seeds`,
 # external_editor() and torch_editor() give one sweep per seed; explain()
 # tests the output curve averaged over the seeds at each strength and
-# reports the spread of the per-seed EPGMs. The per-seed curves keep a
-# `seed` column.
+# reports the spread of the per-seed EPGMs; print(), summary(), pg_table()
+# and plot_curves() show it. The per-seed curves keep a `seed` column.
 
 # `seeds`: NULL, or unique whole numbers 0 .. 2^31 - 1 (what R's set.seed(),
 # NumPy and torch.manual_seed() all take).
@@ -176,6 +176,19 @@ add_seed_spread <- function(tests, curves, args) {
   tests$seed_epgm_min <- spread[4, ]
   tests$seed_epgm_max <- spread[5, ]
   tests
+}
+
+# print() of seeded tests: what was averaged and how far single seeds spread.
+seed_line <- function(x) {
+  if (!"n_seeds" %in% names(x)) return(NULL)
+  k <- range(x$n_seeds)
+  sds <- x$seed_epgm_sd[is.finite(x$seed_epgm_sd)]
+  spread <- if (length(sds)) {
+    sprintf("; single seeds' EPGMs spread with sd %s (median over series; largest %s)",
+            format(signif(stats::median(sds), 3)), format(signif(max(sds), 3)))
+  } else ""
+  sprintf("# Curves averaged over %s editor seeds before testing%s: seed_epgm_* columns",
+          if (k[1] == k[2]) k[1] else paste(k, collapse = "-"), spread)
 }
 
 # The mean of the `outs` columns over the rows that share the `keys`

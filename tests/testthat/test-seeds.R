@@ -87,19 +87,30 @@ test_that("explain() tests the mean curve over seeds and reports the per-seed sp
     expect_gt(r$seed_epgm_sd, 0)
     # The gradient is linear: the mean curve's EPGM is at most the mean EPGM.
     expect_lte(r$estimate, r$seed_epgm_mean + 1e-12)
-    # The per-seed curves stay in the data.
+    # The per-seed curves stay in the data, and plot_curves() draws their mean.
     d <- attr(res, "data")
     d <- d[d$model == m, ]
     expect_equal(sort(unique(d$seed)), seeds)
     expect_equal(d$output1[d$seed == 7], unname(per_seed[, "grey seed 7"]))
+    drawn <- plot_curves(res, where = list(image = "grey"), draw = FALSE)
+    mine <- drawn[grepl(paste0("^", m, ":"), drawn$series), ]
+    expect_equal(mine$output, unname(rowMeans(per_seed)), tolerance = 1e-12)
+    expect_equal(nrow(attr(drawn, "seeds")), 2 * length(s) * length(seeds))
   }
   expect_equal(names(attr(res, "data")), c("image", "model", "seed", "light", "output1"))
+  expect_s3_class(plot_curves(res, where = list(image = "grey")), "ggplot")
   # The tested curve is the mean: property_test() on the mean recomputed here
   # gives the same estimates.
   mean_data <- aggregate(output1 ~ image + model + light, attr(res, "data"), mean)
   direct <- property_test(mean_data, "output1", "light", by = c("image", "model"), n_perm = 199,
                           seed = 1, alpha = 0.05)
   expect_equal(direct$estimate[match(res$model, direct$model)], res$estimate, tolerance = 1e-12)
+  expect_output(print(res), "Curves averaged over 3 editor seeds before testing; single seeds' EPGMs spread with sd")
+  expect_output(print(res), "seed_epgm_sd")
+  expect_match(paste(pg_table(res), collapse = "\n"), "Seed EPGM \\[min, max\\]")
+  expect_warning(sm <- summary(res, seed = 1), class = "propgrad_warning_small_n")
+  expect_equal(sm$seed_epgm_sd_mean, res$seed_epgm_sd)
+  expect_output(print(sm), "averaged over editor seeds")
   expect_match(pg_provenance(res)$intervention$text, "given sweeps .*editor seeds 3, 7, 11")
   # explain() running the editor itself gives the same result.
   again <- explain(img, ed, models = models, n_perm = 199, seed = 1, alpha = 0.05)
