@@ -77,8 +77,8 @@ pg_torch_intervene <- function(image, kind, strengths, numbers, other, mask, pad
     .Call(`_propgrad_pg_torch_intervene`, image, kind, strengths, numbers, other, mask, padding, device, batch_size)
 }
 
-pg_torch_edit <- function(editor, image, strengths, batch_size) {
-    .Call(`_propgrad_pg_torch_edit`, editor, image, strengths, batch_size)
+pg_torch_edit <- function(editor, image, strengths, batch_size, seed) {
+    .Call(`_propgrad_pg_torch_edit`, editor, image, strengths, batch_size, seed)
 }
 
 pg_torch_tensors <- function(model) {

@@ -68,6 +68,7 @@ condition_classes <- c(
   propgrad_warning_small_n = "too few inputs for an interval or test to be reliable",
   propgrad_warning_repeated = "repeated measures treated as independent rows",
   propgrad_warning_editor = "an external editor failed for some strengths",
+  propgrad_warning_seeds = "strengths some editor seeds lack were left out of the mean curves",
   propgrad_warning_report = "the HTML report was skipped",
   # messages
   propgrad_message_sorted = "steps were sorted by their property values",

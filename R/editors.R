@@ -1,6 +1,7 @@
 # Interventions made outside propgrad: a command (e.g. a diffusion editing
-# script the user owns) run once per strength, and a folder of images edited
-# elsewhere plus a table of their strengths. Neither needs LibTorch.
+# script the user owns) run once per strength (and per editor seed), and the
+# command template's parsing. Folders of images edited elsewhere are read by
+# edited_images() in R/sweeps.R. Neither needs LibTorch.
 
 #' An external command as an intervention
 #'
@@ -18,6 +19,17 @@
 #' warning; the other strengths are kept. If every strength fails, an error
 #' of class `propgrad_error_editor` shows the first failures.
 #'
+#' @section Editor seeds:
+#' A stochastic editor (a diffusion model, anything that draws noise) makes
+#' another edit for every seed, so one sweep mixes the model's dependence on
+#' the property with the editor's noise: its EPGM can be large only because
+#' the edits jitter. With `seeds`, the template must hold `{seed}`, which
+#' the command must use to seed its random numbers; every strength is run
+#' once per seed. [intervene()] then returns one sweep per seed, and
+#' [explain()] tests the output curve averaged over the seeds at each
+#' strength (the noise averages away) and reports how far the per-seed
+#' EPGMs spread (how much a single sweep could mislead).
+#'
 #' @param command A template such as
 #'   `"python edit.py --image {input} --strength {strength} --out {output}"`.
 #' @param strengths The strengths to pass.
@@ -25,6 +37,9 @@
 #' @param period The period of a periodic property, or `NULL`.
 #' @param timeout Seconds allowed per strength, a non-negative number (0: no
 #'   limit).
+#' @param seeds `NULL`, or the editor seeds to run: unique whole numbers
+#'   from 0 to 2^31 - 1 (a range R, NumPy and PyTorch all accept), passed
+#'   as `{seed}`. See section "Editor seeds".
 #' @return A `propgrad_intervention` for [intervene()] and [explain()].
 #' @export
 #' @examples
@@ -32,8 +47,12 @@
 #' ed <- external_editor("python pix2pix.py {input} 'make the fur darker' {strength} {output}",
 #'                       strengths = seq(0, 2, by = 0.25), property = "fur darkness")
 #' imgs <- intervene("cat.png", ed)
+#' # a diffusion editor, five edits per strength
+#' ed <- external_editor("python edit.py {input} {strength} {output} --seed {seed}",
+#'                       strengths = seq(0, 2, by = 0.25), seeds = 1:5)
 #' }
-external_editor <- function(command, strengths, property = "edit", period = NULL, timeout = 0) {
+external_editor <- function(command, strengths, property = "edit", period = NULL, timeout = 0,
+                            seeds = NULL) {
   call <- rlang::current_env()
   check_required(c("command", "strengths"), call)
   if (!is.character(command) || length(command) != 1 || is.na(command)) {
@@ -50,14 +69,17 @@ external_editor <- function(command, strengths, property = "edit", period = NULL
                   x = "You supplied {.obj_type_friendly {timeout}}{if (is.numeric(timeout) && length(timeout) == 1) paste0(': ', timeout) else ''}."),
                 "propgrad_error_number", call = call)
   }
+  seeds <- check_editor_seeds(seeds, call)
+  check_seed_placeholder(command, seeds, call)
   split_command(command, call)
   check_label_period(property, period, call)
   structure(list(kind = "external", strengths = check_strengths(strengths, call), command = command,
-                 property = property, period = period, timeout = timeout),
+                 property = property, period = period, timeout = timeout, seeds = seeds),
             class = "propgrad_intervention")
 }
 
-run_external <- function(img, editor, call) {
+# One sweep of the command; with a seed, `{seed}` is replaced by it.
+run_external <- function(img, editor, call, seed = NULL) {
   rlang::check_installed(c("png", "processx"), "to pass images to external editors")
   dir <- tempfile("propgrad-edit-")
   dir.create(dir)
@@ -82,6 +104,7 @@ run_external <- function(img, editor, call) {
     argv <- gsub("{input}", input, words, fixed = TRUE)
     argv <- gsub("{strength}", format(s, digits = 15), argv, fixed = TRUE)
     argv <- gsub("{output}", output, argv, fixed = TRUE)
+    if (!is.null(seed)) argv <- gsub("{seed}", format(seed, scientific = FALSE), argv, fixed = TRUE)
     res <- tryCatch(
       processx::run(argv[1], argv[-1], error_on_status = FALSE, stderr_to_stdout = TRUE,
                     timeout = if (editor$timeout > 0) editor$timeout else Inf, cleanup_tree = TRUE),
@@ -109,20 +132,21 @@ run_external <- function(img, editor, call) {
       failures <- rbind(failures, data.frame(strength = s, status = as.integer(status), message = problem))
     }
   }
+  with_seed <- if (is.null(seed)) "" else paste(" with seed", format(seed, scientific = FALSE))
   if (nrow(failures) == n) {
-    pg_abort(c("The external editor failed for every strength.",
+    pg_abort(c("The external editor failed for every strength{with_seed}.",
                x = "{utils::head(paste0('strength ', failures$strength, ': ', failures$message), 3)}",
                i = "Try the command by hand: {.code {editor$command}}."),
              "propgrad_error_editor", call = call)
   }
   ok <- !editor$strengths %in% failures$strength
   if (nrow(failures)) {
-    pg_warn(c("The external editor failed for {nrow(failures)} of {n} strengths; they are left out.",
+    pg_warn(c("The external editor failed for {nrow(failures)} of {n} strengths{with_seed}; they are left out.",
               i = "See {.code $failures} of the result."),
             "propgrad_warning_editor")
   }
   new_images(out[ok, , , , drop = FALSE], editor$strengths[ok], editor$property, editor$period,
-             failures = if (nrow(failures)) failures)
+             failures = if (nrow(failures)) failures, seed = seed)
 }
 
 # The template's words as sh would split them (quotes, backslashes, a
@@ -197,175 +221,4 @@ match_channels <- function(batch, channels) {
   }
   if (have == 1) return(array(rep(batch, channels), c(dim(batch)[1:3], channels)))
   batch[, , , seq_len(min(have, channels)), drop = FALSE]
-}
-
-#' Images edited elsewhere
-#'
-#' Ingests a folder of already intervened images and a table of their
-#' strengths (a CSV file or data frame with columns `file` and `strength`),
-#' for [explain()], [predict()][predict.propgrad_torch_model] or any model.
-#'
-#' A table with an extra `image` column holds several sweeps, one per value
-#' of `image` (say, the edits of `cat.png` and of `dog.png`); the result is
-#' then a [propgrad_sweeps] list named by those values. Several folders, as
-#' a named list or vector with a list of tables (one per folder, matched by
-#' name or position), give one sweep per folder.
-#'
-#' The images of one sweep must share one size for a model to take them.
-#' When they do not (editors often return smaller images than the
-#' original), they are resized with antialiased bilinear interpolation to
-#' `size`, or else to the size most of them share (ties: the smallest), with
-#' a message of class `propgrad_message_resize` that names the images
-#' resized and their sizes.
-#'
-#' @param folder The folder holding the images, or a named list (or vector)
-#'   of folders, one per sweep.
-#' @param strengths A CSV file or data frame with columns `file` (names
-#'   relative to `folder`) and `strength`, and optionally `image` (which
-#'   sweep each row belongs to); with several folders, a list of such
-#'   tables. Names that lead outside `folder` (absolute paths, `..`, links
-#'   pointing out of it) are refused.
-#' @param property A label for the property.
-#' @param period The period of a periodic property, or `NULL`.
-#' @param name The name of a single sweep in [explain()]'s tables and plots;
-#'   default: the folder's name. Several sweeps are named by their `image`
-#'   values or folder names.
-#' @param size `NULL`, or the `c(height, width)` every image is resized to.
-#' @return A [propgrad_images] object for one sweep, a [propgrad_sweeps]
-#'   list for several.
-#' @export
-#' @examples
-#' dir <- tempfile()
-#' dir.create(dir)
-#' for (k in 1:3) png::writePNG(array(k / 4, c(4, 4, 3)), file.path(dir, paste0(k, ".png")))
-#' edited_images(dir, data.frame(file = paste0(1:3, ".png"), strength = 1:3))
-#' # Two sweeps in one folder and one table
-#' for (k in 1:3) png::writePNG(array(k / 5, c(4, 4, 3)), file.path(dir, paste0("b", k, ".png")))
-#' edited_images(dir, data.frame(image = rep(c("a", "b"), each = 3),
-#'                               file = c(paste0(1:3, ".png"), paste0("b", 1:3, ".png")),
-#'                               strength = c(1:3, 1:3)))
-edited_images <- function(folder, strengths, property = "edit", period = NULL, name = NULL, size = NULL) {
-  call <- rlang::current_env()
-  check_required(c("folder", "strengths"), call = call)
-  check_label_period(property, period, call)
-  name <- check_sweep_name(name, call)
-  size <- check_image_dims(size, call)
-  if (is.list(folder) || (is.character(folder) && length(folder) > 1)) {
-    return(edited_folders(folder, strengths, property, period, name, size, call))
-  }
-  check_folder(folder, call)
-  table <- read_strength_table(strengths, call)
-  if (is.null(table$image)) {
-    label <- name %||% basename(normalizePath(folder))
-    return(edited_sweep(folder, table, property, period, label, size, call))
-  }
-  image <- as.character(table$image)
-  if (anyNA(image) || any(!nzchar(image))) {
-    abort_input("Every {.field image} entry must name a sweep; some are empty.", "propgrad_error_column",
-                call = call)
-  }
-  refuse_name(name, "the table's {.field image} values name them", call)
-  rows <- split(seq_len(nrow(table)), factor(image, levels = unique(image)))
-  new_sweeps(lapply(stats::setNames(names(rows), names(rows)), function(img) {
-    edited_sweep(folder, table[rows[[img]], , drop = FALSE], property, period, img, size, call)
-  }))
-}
-
-# Several folders, each with its own table: one sweep per folder.
-edited_folders <- function(folders, tables, property, period, name, size, call) {
-  if (!is.list(tables) || is.data.frame(tables) || length(tables) != length(folders)) {
-    abort_input(c("With several folders, {.arg strengths} must be a list of tables, one per folder.",
-                  x = "There {?is/are} {length(folders)} folder{?s}."), "propgrad_error_length", call = call)
-  }
-  refuse_name(name, "the folders' names name them", call)
-  labels <- names(folders) %||% rep("", length(folders))
-  labels[is.na(labels) | labels == ""] <- ""
-  if (!is.null(names(tables)) && all(nzchar(labels)) && setequal(names(tables), labels)) {
-    tables <- tables[labels]
-  }
-  folders <- as.list(folders)
-  for (f in folders) check_folder(f, call)
-  base <- vapply(folders, function(f) basename(normalizePath(f)), "")
-  labels[labels == ""] <- base[labels == ""]
-  labels <- make.unique(labels)
-  new_sweeps(stats::setNames(lapply(seq_along(folders), function(k) {
-    table <- read_strength_table(tables[[k]], call)
-    edited_sweep(folders[[k]], table, property, period, labels[k], size, call)
-  }), labels))
-}
-
-edited_sweep <- function(folder, table, property, period, label, size, call) {
-  check_strengths(table$strength, call)
-  files <- files_inside(folder, table$file, call)
-  batch <- read_sweep_images(files, size, label, call)
-  new_images(batch, as.numeric(table$strength), property, period, name = label)
-}
-
-refuse_name <- function(name, why, call) {
-  if (!is.null(name)) {
-    abort_input(c("{.arg name} names a single sweep; these are several.", i = paste0("Leave it out: ", why, ".")),
-                "propgrad_error_incompatible", call = call)
-  }
-}
-
-check_folder <- function(folder, call) {
-  if (!is.character(folder) || length(folder) != 1 || is.na(folder)) {
-    abort_input("{.arg folder} must be one folder path, not {.obj_type_friendly {folder}}.",
-                "propgrad_error_type", call = call)
-  }
-  if (!dir.exists(folder)) {
-    abort_input(c(if (file.exists(folder)) "{.arg folder} {.file {folder}} is a file, not a folder."
-                  else "Folder {.file {folder}} does not exist.",
-                  i = "Give the folder that holds the edited images."), "propgrad_error_file", call = call)
-  }
-}
-
-# A CSV path or data frame -> a data frame with `file` and `strength`.
-read_strength_table <- function(strengths, call) {
-  if (is.character(strengths) && length(strengths) == 1) {
-    if (dir.exists(strengths)) {
-      abort_input(c("Strength table {.file {strengths}} is a folder, not a file.",
-                    i = "Give the CSV file with columns {.field file} and {.field strength}."),
-                  "propgrad_error_file", call = call)
-    }
-    if (!file.exists(strengths)) {
-      abort_input("Strength table {.file {strengths}} does not exist.", "propgrad_error_file", call = call)
-    }
-    strengths <- tryCatch(utils::read.csv(strengths, stringsAsFactors = FALSE),
-                          error = function(e) abort_input("Cannot read {.file {strengths}} as CSV.",
-                                                          "propgrad_error_file", call = call))
-  }
-  if (!is.data.frame(strengths) || !all(c("file", "strength") %in% names(strengths))) {
-    abort_input("{.arg strengths} must have columns {.field file} and {.field strength}.",
-                "propgrad_error_column", call = call)
-  }
-  strengths
-}
-
-# The table's file names as paths inside `folder`: a name that is absolute,
-# climbs out with "..", or resolves (through links) outside the folder could
-# make a shared CSV read any file the user can read, so it is refused.
-files_inside <- function(folder, names, call) {
-  names <- as.character(names)
-  if (anyNA(names) || any(!nzchar(names))) {
-    abort_input(c("Every {.field file} entry must name an image.",
-                  x = "Entr{?y/ies} {which(is.na(names) | !nzchar(names))} {?is/are} empty."),
-                "propgrad_error_file", call = call)
-  }
-  root <- normalizePath(folder, winslash = "/", mustWork = TRUE)
-  root <- paste0(sub("/+$", "", root), "/")
-  files <- file.path(folder, names)
-  resolved <- normalizePath(files, winslash = "/", mustWork = FALSE)
-  parts <- strsplit(gsub("\\\\", "/", names), "/")
-  outside <- grepl("^(/|\\\\|~|[A-Za-z]:)", names) |
-    vapply(parts, function(p) ".." %in% p, TRUE) |
-    (file.exists(files) & !startsWith(resolved, root))
-  if (any(outside)) {
-    bad <- names[outside]
-    abort_input(c("The strength table names {length(bad)} file{?s} outside {.file {folder}}.",
-                  x = "Outside: {.val {utils::head(bad, 5)}}{if (length(bad) > 5) ', ...' else ''}.",
-                  i = "Give names relative to the folder, without {.code ..}, absolute paths or links leading out of it."),
-                "propgrad_error_file", call = call)
-  }
-  files
 }

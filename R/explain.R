@@ -35,7 +35,25 @@
 #'   `p_adjust`, `nthreads`, `joint`, ...).
 #' @return A `propgrad_tests` object (one row per image x model x output)
 #'   with the curves in `attr(, "data")`; pass it to [plot_curves()] alone
-#'   for one image and output, else with `where = list(image = ...)`.
+#'   for one image and output, else with `where = list(image = ...)`. With
+#'   editor seeds it has the columns `n_seeds`, `seed_epgm_mean`,
+#'   `seed_epgm_sd`, `seed_epgm_min` and `seed_epgm_max`, and the curves
+#'   of every seed (a `seed` column) are in `attr(, "data")`.
+#'
+#' @section Editor seeds:
+#' A stochastic editor ([external_editor()] or [torch_editor()] with
+#' `seeds`) gives another edit for every seed, so the output curve of one
+#' sweep mixes the model's dependence on the property with the editor's
+#' noise, which inflates the EPGM. With seeds, `explain()` averages the
+#' model outputs over the seeds at each strength and tests that mean curve
+#' with [property_test()], one row per image x model x output as without
+#' seeds: the noise averages away. Beside it, the EPGM of each seed's own
+#' curve (same gradient settings: `period`, `spacing`, `rescale`, `smooth`)
+#' is summarised in `seed_epgm_mean`, `seed_epgm_sd`, `seed_epgm_min` and
+#' `seed_epgm_max`: how much a single sweep could have misled. As the
+#' gradient is linear, the EPGM of the mean curve is at most
+#' `seed_epgm_mean`. Strengths that some seeds lack (failed edits) are left
+#' out of both, with a warning of class `propgrad_warning_seeds`.
 #' @export
 #' @examples
 #' if (has_torch()) {
@@ -57,18 +75,22 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
     cli::cli_progress_bar("Running models", total = length(sweeps) * length(models), .envir = call)
   }
   rows <- list()
+  seeded <- !is.null(sweeps[[1]]$seed)
+  keys <- c("image", "model", if (seeded) "seed", "strength")
   for (img_name in names(sweeps)) {
     sweep <- sweeps[[img_name]]
     for (model_name in names(models)) {
       out <- run_model(models[[model_name]], sweep, type, preprocess, batch_size, classes, call)
-      rows[[length(rows) + 1]] <- data.frame(image = img_name, model = model_name,
-                                             strength = sweep$strengths, out, check.names = FALSE)
+      # A seeded sweep's list name carries its seed; the image is its name.
+      key <- data.frame(image = if (seeded) sweep$name else img_name, model = model_name)
+      if (seeded) key$seed <- sweep$seed
+      rows[[length(rows) + 1]] <- data.frame(key, strength = sweep$strengths, out, check.names = FALSE)
       if (progress) cli::cli_progress_update(.envir = call)
     }
   }
-  check_same_outputs(rows, call)
+  check_same_outputs(rows, keys, call)
   data <- do.call(rbind, rows)
-  outs <- setdiff(names(data), c("image", "model", "strength"))
+  outs <- setdiff(names(data), keys)
   tested <- pick_outputs(output, outs, call)
   if (is.null(output) && identical(type, "prob") && is_binary(data[outs])) {
     tested <- outs[2]
@@ -77,11 +99,19 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
               "propgrad_message_binary")
   }
   names(data)[names(data) == "strength"] <- sweeps[[1]]$property
+  if (seeded) {
+    curves <- average_over_seeds(data, outs, sweeps[[1]]$property)
+    data <- curves$mean
+  }
   args <- list(data = data, output = tested, property = sweeps[[1]]$property,
                by = c("image", "model"), ...)
   if (is.null(args$period) && !is.null(sweeps[[1]]$period)) args$period <- sweeps[[1]]$period
   if (is.null(args$probs) && identical(type, "prob") && length(outs) >= 2) args$probs <- outs
   tests <- do.call(property_test, args)
+  if (seeded) {
+    tests <- add_seed_spread(tests, curves$seeds, args)
+    data <- curves$seeds
+  }
   attr(tests, "data") <- data
   attr(tests, "provenance") <- explain_provenance(models, preprocess, intervention, sweeps, tests)
   tests
@@ -90,7 +120,8 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
 explain_provenance <- function(models, preprocess, intervention, sweeps, tests) {
   torch <- any(vapply(models, inherits, TRUE, what = "propgrad_torch_model"))
   iv <- intervention %||% list(kind = "given sweeps", property = sweeps[[1]]$property,
-                               strengths = sort(unique(unlist(lapply(sweeps, `[[`, "strengths")))))
+                               strengths = sort(unique(unlist(lapply(sweeps, `[[`, "strengths")))),
+                               seeds = unique(unlist(lapply(sweeps, `[[`, "seed"))))
   new_provenance(models = provenance_models(models),
                  preprocess = if (torch) describe_preprocess(preprocess),
                  intervention = describe_intervention(iv),
@@ -153,6 +184,8 @@ explain_sweeps <- function(images, intervention, device, batch_size, call) {
   }
   if (is.null(names(items)) || any(names(items) == "")) names(items) <- paste0("image", seq_along(items))
   out <- lapply(items, function(img) intervene(img, intervention, device = device, batch_size = batch_size))
+  # A seeded editor gives each image a list of sweeps, one per seed.
+  if (!is.null(intervention$seeds)) out <- seeded_sweeps(out, call)
   attr(out, "sources") <- items  # for the provenance: files or arrays as given
   out
 }
@@ -199,8 +232,8 @@ pick_outputs <- function(output, outs, call) {
 
 # Every model's output columns must match: one table holds all curves, and
 # filling NA would test a column for some models only.
-check_same_outputs <- function(rows, call) {
-  cols <- lapply(rows, function(r) setdiff(names(r), c("image", "model", "strength")))
+check_same_outputs <- function(rows, keys, call) {
+  cols <- lapply(rows, function(r) setdiff(names(r), keys))
   if (length(unique(cols)) > 1) {
     model <- vapply(rows, function(r) r$model[1], "")
     keep <- !duplicated(paste(model, vapply(cols, paste, "", collapse = "\r")))

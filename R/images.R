@@ -8,8 +8,9 @@
 #' [intervene()], [external_editor()] runs and [edited_images()] return a
 #' `propgrad_images` object: a list with `images` (an N x H x W x C array,
 #' values 0..1), `strengths` (the property value of each image, increasing),
-#' `property` (a label), `period` (360 for angles, else `NULL`) and `name`
-#' (the source image's name in [explain()]'s tables, or `NULL`).
+#' `property` (a label), `period` (360 for angles, else `NULL`), `name`
+#' (the source image's name in [explain()]'s tables, or `NULL`) and `seed`
+#' (the editor seed that made the sweep, or `NULL`; see [external_editor()]).
 #' `as.array()` gives the array; `plot()` draws a thumbnail strip.
 #' @param x A `propgrad_images` object.
 #' @param i Indices of images to keep.
@@ -18,14 +19,15 @@
 #' @name propgrad_images
 NULL
 
-new_images <- function(images, strengths, property, period = NULL, failures = NULL, name = NULL) {
+new_images <- function(images, strengths, property, period = NULL, failures = NULL, name = NULL,
+                       seed = NULL) {
   if (is.unsorted(strengths)) {
     o <- order(strengths)
     images <- images[o, , , , drop = FALSE]
     strengths <- strengths[o]
   }
   structure(list(images = images, strengths = strengths,
-                 property = property, period = period, failures = failures, name = name),
+                 property = property, period = period, failures = failures, name = name, seed = seed),
             class = "propgrad_images")
 }
 
@@ -33,10 +35,11 @@ new_images <- function(images, strengths, property, period = NULL, failures = NU
 #' @export
 print.propgrad_images <- function(x, ...) {
   d <- dim(x$images)
-  cat(sprintf("<propgrad images> %s%d image%s of %d x %d x %d along %s from %s to %s\n",
+  cat(sprintf("<propgrad images> %s%d image%s of %d x %d x %d along %s from %s to %s%s\n",
               if (is.null(x$name)) "" else paste0(x$name, ": "), d[1],
               if (d[1] == 1) "" else "s", d[2], d[3], d[4], x$property,
-              format(signif(min(x$strengths), 4)), format(signif(max(x$strengths), 4))))
+              format(signif(min(x$strengths), 4)), format(signif(max(x$strengths), 4)),
+              if (is.null(x$seed)) "" else paste0(" (editor seed ", format(x$seed, scientific = FALSE), ")")))
   if (NROW(x$failures)) cat(sprintf("%d strength(s) failed: see $failures\n", NROW(x$failures)))
   invisible(x)
 }
@@ -51,7 +54,7 @@ as.array.propgrad_images <- function(x, ...) x$images
   idx <- seq_along(x$strengths)[i]
   # The failed strengths stay with every subset, as print() reports them.
   new_images(x$images[idx, , , , drop = FALSE], x$strengths[idx], x$property, x$period,
-             failures = x$failures, name = x$name)
+             failures = x$failures, name = x$name, seed = x$seed)
 }
 
 #' @rdname propgrad_images

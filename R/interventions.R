@@ -158,7 +158,8 @@ print.propgrad_intervention <- function(x, ...) {
 #' @param batch_size Strengths computed per batch on the device.
 #' @param name The image's name in [explain()]'s tables and plots; default:
 #'   the file name without extension for a file, else none.
-#' @return A [propgrad_images] object.
+#' @return A [propgrad_images] object; for an editor with `seeds`, a
+#'   [propgrad_sweeps] list of them, one per seed (each records its `seed`).
 #' @export
 #' @examples
 #' if (has_torch()) {
@@ -189,6 +190,7 @@ intervene <- function(image, intervention, device = "auto", batch_size = 64, nam
   check_memory(prod(d[2:4]) * (8 * steps + 4 * 3 * min(batch_size, steps)),
                sprintf("%d steps of a %d x %d x %d image", steps, d[2], d[3], d[4]),
                "Use fewer strengths, or a smaller image (resize it first).", call = call)
+  if (!is.null(intervention$seeds)) return(intervene_seeds(img, intervention, name, batch_size, call))
   if (intervention$kind == "external") {
     out <- run_external(img, intervention, call)
     out$name <- name
@@ -199,7 +201,7 @@ intervene <- function(image, intervention, device = "auto", batch_size = 64, nam
   p <- intervention$params
   if (intervention$kind == "torch_editor") {
     out <- torch_call(pg_torch_edit(intervention$pointer, img, intervention$strengths,
-                                    as.integer(batch_size)), call)
+                                    as.integer(batch_size), NA_real_), call)
   } else {
     check_intervention_fits(intervention, img, call)
     out <- torch_call(pg_torch_intervene(img, intervention$kind, intervention$strengths, p$numbers,
@@ -243,22 +245,39 @@ check_intervention_fits <- function(iv, img, call) {
 #' returns edited images of the same shape. Use it with [intervene()] or
 #' [explain()] like a built-in [intervention()].
 #'
+#' @section Editor seeds:
+#' An editor that draws noise (`torch.randn_like()`, dropout, a diffusion
+#' sampler) edits differently on every run, so one sweep mixes the model's
+#' dependence on the property with the editor's noise. With `seeds`,
+#' [intervene()] makes one sweep per seed, seeding LibTorch's random number
+#' generators (the CPU's and every CUDA device's, as `torch.manual_seed()`)
+#' before the sweep's first batch: the same seed, strengths and `batch_size`
+#' give the same edits, other seeds other edits. [explain()] then tests the
+#' output curve averaged over the seeds at each strength, which averages the
+#' noise away, and reports the spread of the per-seed EPGMs, which shows how
+#' much a single sweep could mislead.
+#'
 #' @param path The TorchScript file.
 #' @param strengths The strengths to apply.
 #' @param device `"auto"`, `"cpu"`, `"cuda"` or `"cuda:K"`.
 #' @param property A label for the property.
 #' @param period The period of a periodic property, or `NULL`.
+#' @param seeds `NULL`, or the seeds of LibTorch's generators, one sweep
+#'   each: unique whole numbers from 0 to 2^31 - 1. See section "Editor
+#'   seeds".
 #' @return A `propgrad_intervention`.
 #' @export
-torch_editor <- function(path, strengths, device = "auto", property = "edit", period = NULL) {
+torch_editor <- function(path, strengths, device = "auto", property = "edit", period = NULL,
+                         seeds = NULL) {
   call <- rlang::current_env()
   check_required(c("path", "strengths"), call)
   check_torch(call)
   path <- check_model_path(path, call)
   strengths <- check_strengths(strengths, call)
   check_label_period(property, period, call)
+  seeds <- check_editor_seeds(seeds, call)
   device <- resolve_device(device, call)
   ptr <- torch_call(pg_torch_load(path, device, TRUE), call)
   structure(list(kind = "torch_editor", strengths = strengths, pointer = ptr, path = path,
-                 property = property, period = period), class = "propgrad_intervention")
+                 property = property, period = period, seeds = seeds), class = "propgrad_intervention")
 }

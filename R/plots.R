@@ -26,7 +26,11 @@
 #' @param polar Draw around a circle (for periodic properties such as an
 #'   angle; the tests must have been run with `period`).
 #' @param draw `FALSE` returns the data frame that would be plotted.
-#' @return A ggplot, or a data frame with `draw = FALSE`.
+#' @return A ggplot, or a data frame with `draw = FALSE`. Curves with a
+#'   `seed` column (an [explain()] result with editor seeds) are drawn as
+#'   their mean over seeds, the curve that was tested, over each seed's own
+#'   curve in thin lines; with `draw = FALSE` the per-seed curves are
+#'   attribute `"seeds"` of the mean curves.
 #' @export
 #' @examples
 #' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
@@ -71,6 +75,12 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
   }
   sel_tests <- select_rows(tests, where, call)
   sel_data <- data[select_rows(data, where, call, index = TRUE), , drop = FALSE]
+  seeds <- NULL
+  if ("seed" %in% names(sel_data)) {
+    seeds <- sel_data
+    outs <- setdiff(names(sel_data)[vapply(sel_data, is.numeric, TRUE)], c(s$by, "seed", s$property))
+    sel_data <- mean_over_seeds(sel_data, c(s$by, s$property), outs)
+  }
   output <- unique(sel_tests$output)
   if (length(output) != 1 || !output %in% names(data)) {
     abort_input("Draw one output column at a time; these tests have {.val {output}}.",
@@ -92,6 +102,14 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
   }
   curves <- curves[order(curves$series, curves$property), ]
   rownames(curves) <- NULL
+  if (!is.null(seeds)) {
+    seeds <- data.frame(property = seeds[[s$property]], output = seeds[[output]], seed = seeds$seed,
+                        series = factor(lab[match(as.character(seeds[[colour]]),
+                                                  as.character(sel_tests[[colour]]))], levels = lab))
+    seeds <- seeds[order(seeds$series, seeds$seed, seeds$property), ]
+    rownames(seeds) <- NULL
+    attr(curves, "seeds") <- seeds
+  }
   period <- s$period
   if (polar && is.null(period)) {
     abort_input(c("A polar plot needs a periodic property.",
@@ -108,8 +126,12 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
     firsts$flip <- FALSE
     lines <- rbind(curves, firsts)
   }
-  p <- ggplot2::ggplot(lines, ggplot2::aes(.data$property, .data$output, colour = .data$series)) +
-    ggplot2::geom_path(linewidth = 0.8)
+  p <- ggplot2::ggplot(lines, ggplot2::aes(.data$property, .data$output, colour = .data$series))
+  if (!is.null(seeds)) {
+    p <- p + ggplot2::geom_path(ggplot2::aes(group = interaction(.data$series, .data$seed)),
+                                data = seeds, linewidth = 0.3, alpha = 0.35)
+  }
+  p <- p + ggplot2::geom_path(linewidth = 0.8)
   if (!is.null(threshold)) p <- p + ggplot2::geom_hline(yintercept = threshold, linetype = "dashed", colour = "grey40")
   if (any(curves$flip)) {
     p <- p + ggplot2::geom_point(data = curves[curves$flip, ], shape = 4, size = 3, stroke = 1.2,

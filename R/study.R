@@ -49,8 +49,11 @@ min_pairs_compare <- 8
 #'   `output`, `n_series`, `estimate` (mean EPGM), `std.error`, `conf.low`,
 #'   `conf.high` (the interval of `estimate`), `median`, `sd`,
 #'   `n_significant`, `share_significant`, `n_undecided` (adaptive mode),
-#'   and `flips_total` (prediction flips summed over the group's series)
-#'   when the tests have flips. Attribute `"settings"` holds `conf_level`,
+#'   `flips_total` (prediction flips summed over the group's series)
+#'   when the tests have flips, and, for [explain()] results with editor
+#'   seeds, `seed_epgm_sd_mean`: the mean over the group's series of the sd
+#'   of their per-seed EPGMs (how far one edit sweep strays from another;
+#'   the per-series spread is in the tests' `seed_epgm_*` columns). Attribute `"settings"` holds `conf_level`,
 #'   `interval`, `alpha`, `seed` and the tests' settings.
 #' @references
 #' Efron B, Tibshirani RJ (1993). An Introduction to the Bootstrap.
@@ -96,6 +99,9 @@ summary.propgrad_tests <- function(object, over = NULL, alpha = NULL, conf_level
   out <- cbind(layout$keys[vapply(groups, `[[`, integer(1), 1L), , drop = FALSE],
                do.call(rbind, rows))
   if ("flips" %in% names(object)) out$flips_total <- vapply(groups, function(i) sum(object$flips[i]), 0)
+  if ("seed_epgm_sd" %in% names(object)) {
+    out$seed_epgm_sd_mean <- vapply(groups, function(i) mean(object$seed_epgm_sd[i], na.rm = TRUE), 0)
+  }
   rownames(out) <- NULL
   few <- out$n_series < min_inputs_summary
   if (any(few)) {
@@ -136,7 +142,8 @@ mean_interval <- function(x, settings) {
 }
 
 summary_columns <- c("n_series", "estimate", "std.error", "conf.low", "conf.high", "median", "sd",
-                     "n_significant", "share_significant", "n_undecided", "flips_total")
+                     "n_significant", "share_significant", "n_undecided", "flips_total",
+                     "seed_epgm_sd_mean")
 
 interval_label <- function(interval) {
   switch(interval %||% "bootstrap_t", bootstrap_t = "studentized bootstrap interval",
@@ -155,6 +162,9 @@ print.propgrad_summary <- function(x, digits = 3, ...) {
   class(df) <- "data.frame"
   attr(df, "settings") <- NULL
   print(df, digits = digits, row.names = FALSE)
+  if ("seed_epgm_sd_mean" %in% names(x)) {
+    cli::cat_line("# Curves were averaged over editor seeds; seed_epgm_sd_mean: the sd of each series' per-seed EPGMs, averaged")
+  }
   if (!is.null(s$tests$adj_p_floor) && s$tests$adj_p_floor > s$alpha) {
     cli::cat_line(sprintf("# The smallest adjusted p these tests could reach is %s, above alpha: no series could be significant.",
                           format_p(s$tests$adj_p_floor)))

@@ -1,7 +1,8 @@
-# Several sweeps in one object. A sweep is the propgrad_images of one source
-# image along the property; edited_images() with an `image` column (or a
-# list of folders) returns several as a named "propgrad_sweeps" list, and
-# explain() takes that or a named list of propgrad_images. Each sweep
+# Several sweeps in one object, and edited_images(), which reads them from
+# folders of images edited elsewhere. A sweep is the propgrad_images of one
+# source image along the property; edited_images() with an `image` column
+# (or a list of folders) returns several as a named "propgrad_sweeps" list,
+# and explain() takes that or a named list of propgrad_images. Each sweep
 # carries a name (the file, folder or `image` value) that becomes the
 # `image` column of every table and plot. Images of one sweep that differ
 # in size (an original beside smaller edits) are resized to one size.
@@ -13,6 +14,12 @@
 #' [propgrad_images], one per source image, all along one property. Pass it
 #' to [explain()], which names its series by the list's names. A named list
 #' of [intervene()] results works the same way.
+#'
+#' [intervene()] with a seeded editor ([external_editor()] or
+#' [torch_editor()] with `seeds`) returns one sweep per seed of one image,
+#' each with its `seed` and the image's `name`; [explain()] averages them
+#' (see its section "Editor seeds"). Pass several images' seeded sweeps as a
+#' named list of [intervene()] results.
 #' @param x A `propgrad_sweeps` object.
 #' @param i Which sweeps to keep (names or numbers).
 #' @param ... Unused.
@@ -20,15 +27,17 @@
 NULL
 
 new_sweeps <- function(sweeps) {
-  for (nm in names(sweeps)) sweeps[[nm]]$name <- nm
+  # A seeded sweep keeps its image's name; its list name adds the seed.
+  for (nm in names(sweeps)) if (is.null(sweeps[[nm]]$seed)) sweeps[[nm]]$name <- nm
   structure(sweeps, class = "propgrad_sweeps")
 }
 
 #' @rdname propgrad_sweeps
 #' @export
 print.propgrad_sweeps <- function(x, ...) {
-  cat(sprintf("<propgrad sweeps> %d sweep%s along %s\n", length(x), if (length(x) == 1) "" else "s",
-              x[[1]]$property))
+  seeded <- all(vapply(x, function(s) !is.null(s$seed), TRUE))
+  cat(sprintf("<propgrad sweeps> %d sweep%s along %s%s\n", length(x), if (length(x) == 1) "" else "s",
+              x[[1]]$property, if (seeded) ", one per editor seed" else ""))
   for (nm in names(x)) {
     s <- x[[nm]]
     d <- dim(s$images)
@@ -46,6 +55,7 @@ print.propgrad_sweeps <- function(x, ...) {
 # when `images` still need an intervention. Names come from the list, else
 # from each sweep's own name, else by position.
 intervened_sweeps <- function(images, call) {
+  if (has_seeded_sweeps(images)) return(seeded_sweeps(images, call))
   if (inherits(images, "propgrad_images")) {
     images <- list(images)
   } else if (inherits(images, "propgrad_sweeps")) {
@@ -140,4 +150,175 @@ inform_resized <- function(files, dims, off, target, label) {
   pg_inform(c("The images of sweep {.val {label}} differ in size; {sum(off)} of {length(off)} resized to {to}, the size most of them share:",
               lines, i = "Give {.arg size} to choose the size."),
             "propgrad_message_resize")
+}
+
+#' Images edited elsewhere
+#'
+#' Ingests a folder of already intervened images and a table of their
+#' strengths (a CSV file or data frame with columns `file` and `strength`),
+#' for [explain()], [predict()][predict.propgrad_torch_model] or any model.
+#'
+#' A table with an extra `image` column holds several sweeps, one per value
+#' of `image` (say, the edits of `cat.png` and of `dog.png`); the result is
+#' then a [propgrad_sweeps] list named by those values. Several folders, as
+#' a named list or vector with a list of tables (one per folder, matched by
+#' name or position), give one sweep per folder.
+#'
+#' The images of one sweep must share one size for a model to take them.
+#' When they do not (editors often return smaller images than the
+#' original), they are resized with antialiased bilinear interpolation to
+#' `size`, or else to the size most of them share (ties: the smallest), with
+#' a message of class `propgrad_message_resize` that names the images
+#' resized and their sizes.
+#'
+#' @param folder The folder holding the images, or a named list (or vector)
+#'   of folders, one per sweep.
+#' @param strengths A CSV file or data frame with columns `file` (names
+#'   relative to `folder`) and `strength`, and optionally `image` (which
+#'   sweep each row belongs to); with several folders, a list of such
+#'   tables. Names that lead outside `folder` (absolute paths, `..`, links
+#'   pointing out of it) are refused.
+#' @param property A label for the property.
+#' @param period The period of a periodic property, or `NULL`.
+#' @param name The name of a single sweep in [explain()]'s tables and plots;
+#'   default: the folder's name. Several sweeps are named by their `image`
+#'   values or folder names.
+#' @param size `NULL`, or the `c(height, width)` every image is resized to.
+#' @return A [propgrad_images] object for one sweep, a [propgrad_sweeps]
+#'   list for several.
+#' @export
+#' @examples
+#' dir <- tempfile()
+#' dir.create(dir)
+#' for (k in 1:3) png::writePNG(array(k / 4, c(4, 4, 3)), file.path(dir, paste0(k, ".png")))
+#' edited_images(dir, data.frame(file = paste0(1:3, ".png"), strength = 1:3))
+#' # Two sweeps in one folder and one table
+#' for (k in 1:3) png::writePNG(array(k / 5, c(4, 4, 3)), file.path(dir, paste0("b", k, ".png")))
+#' edited_images(dir, data.frame(image = rep(c("a", "b"), each = 3),
+#'                               file = c(paste0(1:3, ".png"), paste0("b", 1:3, ".png")),
+#'                               strength = c(1:3, 1:3)))
+edited_images <- function(folder, strengths, property = "edit", period = NULL, name = NULL, size = NULL) {
+  call <- rlang::current_env()
+  check_required(c("folder", "strengths"), call = call)
+  check_label_period(property, period, call)
+  name <- check_sweep_name(name, call)
+  size <- check_image_dims(size, call)
+  if (is.list(folder) || (is.character(folder) && length(folder) > 1)) {
+    return(edited_folders(folder, strengths, property, period, name, size, call))
+  }
+  check_folder(folder, call)
+  table <- read_strength_table(strengths, call)
+  if (is.null(table$image)) {
+    label <- name %||% basename(normalizePath(folder))
+    return(edited_sweep(folder, table, property, period, label, size, call))
+  }
+  image <- as.character(table$image)
+  if (anyNA(image) || any(!nzchar(image))) {
+    abort_input("Every {.field image} entry must name a sweep; some are empty.", "propgrad_error_column",
+                call = call)
+  }
+  refuse_name(name, "the table's {.field image} values name them", call)
+  rows <- split(seq_len(nrow(table)), factor(image, levels = unique(image)))
+  new_sweeps(lapply(stats::setNames(names(rows), names(rows)), function(img) {
+    edited_sweep(folder, table[rows[[img]], , drop = FALSE], property, period, img, size, call)
+  }))
+}
+
+# Several folders, each with its own table: one sweep per folder.
+edited_folders <- function(folders, tables, property, period, name, size, call) {
+  if (!is.list(tables) || is.data.frame(tables) || length(tables) != length(folders)) {
+    abort_input(c("With several folders, {.arg strengths} must be a list of tables, one per folder.",
+                  x = "There {?is/are} {length(folders)} folder{?s}."), "propgrad_error_length", call = call)
+  }
+  refuse_name(name, "the folders' names name them", call)
+  labels <- names(folders) %||% rep("", length(folders))
+  labels[is.na(labels) | labels == ""] <- ""
+  if (!is.null(names(tables)) && all(nzchar(labels)) && setequal(names(tables), labels)) {
+    tables <- tables[labels]
+  }
+  folders <- as.list(folders)
+  for (f in folders) check_folder(f, call)
+  base <- vapply(folders, function(f) basename(normalizePath(f)), "")
+  labels[labels == ""] <- base[labels == ""]
+  labels <- make.unique(labels)
+  new_sweeps(stats::setNames(lapply(seq_along(folders), function(k) {
+    table <- read_strength_table(tables[[k]], call)
+    edited_sweep(folders[[k]], table, property, period, labels[k], size, call)
+  }), labels))
+}
+
+edited_sweep <- function(folder, table, property, period, label, size, call) {
+  check_strengths(table$strength, call)
+  files <- files_inside(folder, table$file, call)
+  batch <- read_sweep_images(files, size, label, call)
+  new_images(batch, as.numeric(table$strength), property, period, name = label)
+}
+
+refuse_name <- function(name, why, call) {
+  if (!is.null(name)) {
+    abort_input(c("{.arg name} names a single sweep; these are several.", i = paste0("Leave it out: ", why, ".")),
+                "propgrad_error_incompatible", call = call)
+  }
+}
+
+check_folder <- function(folder, call) {
+  if (!is.character(folder) || length(folder) != 1 || is.na(folder)) {
+    abort_input("{.arg folder} must be one folder path, not {.obj_type_friendly {folder}}.",
+                "propgrad_error_type", call = call)
+  }
+  if (!dir.exists(folder)) {
+    abort_input(c(if (file.exists(folder)) "{.arg folder} {.file {folder}} is a file, not a folder."
+                  else "Folder {.file {folder}} does not exist.",
+                  i = "Give the folder that holds the edited images."), "propgrad_error_file", call = call)
+  }
+}
+
+# A CSV path or data frame -> a data frame with `file` and `strength`.
+read_strength_table <- function(strengths, call) {
+  if (is.character(strengths) && length(strengths) == 1) {
+    if (dir.exists(strengths)) {
+      abort_input(c("Strength table {.file {strengths}} is a folder, not a file.",
+                    i = "Give the CSV file with columns {.field file} and {.field strength}."),
+                  "propgrad_error_file", call = call)
+    }
+    if (!file.exists(strengths)) {
+      abort_input("Strength table {.file {strengths}} does not exist.", "propgrad_error_file", call = call)
+    }
+    strengths <- tryCatch(utils::read.csv(strengths, stringsAsFactors = FALSE),
+                          error = function(e) abort_input("Cannot read {.file {strengths}} as CSV.",
+                                                          "propgrad_error_file", call = call))
+  }
+  if (!is.data.frame(strengths) || !all(c("file", "strength") %in% names(strengths))) {
+    abort_input("{.arg strengths} must have columns {.field file} and {.field strength}.",
+                "propgrad_error_column", call = call)
+  }
+  strengths
+}
+
+# The table's file names as paths inside `folder`: a name that is absolute,
+# climbs out with "..", or resolves (through links) outside the folder could
+# make a shared CSV read any file the user can read, so it is refused.
+files_inside <- function(folder, names, call) {
+  names <- as.character(names)
+  if (anyNA(names) || any(!nzchar(names))) {
+    abort_input(c("Every {.field file} entry must name an image.",
+                  x = "Entr{?y/ies} {which(is.na(names) | !nzchar(names))} {?is/are} empty."),
+                "propgrad_error_file", call = call)
+  }
+  root <- normalizePath(folder, winslash = "/", mustWork = TRUE)
+  root <- paste0(sub("/+$", "", root), "/")
+  files <- file.path(folder, names)
+  resolved <- normalizePath(files, winslash = "/", mustWork = FALSE)
+  parts <- strsplit(gsub("\\\\", "/", names), "/")
+  outside <- grepl("^(/|\\\\|~|[A-Za-z]:)", names) |
+    vapply(parts, function(p) ".." %in% p, TRUE) |
+    (file.exists(files) & !startsWith(resolved, root))
+  if (any(outside)) {
+    bad <- names[outside]
+    abort_input(c("The strength table names {length(bad)} file{?s} outside {.file {folder}}.",
+                  x = "Outside: {.val {utils::head(bad, 5)}}{if (length(bad) > 5) ', ...' else ''}.",
+                  i = "Give names relative to the folder, without {.code ..}, absolute paths or links leading out of it."),
+                "propgrad_error_file", call = call)
+  }
+  files
 }

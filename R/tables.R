@@ -43,10 +43,12 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
       Significant = sprintf("%d/%d", x$n_significant, x$n_series),
       check.names = FALSE)
     if ("flips_total" %in% names(x)) body$`Flips (total)` <- x$flips_total
+    if ("seed_epgm_sd_mean" %in% names(x)) body$`Seed EPGM sd (mean)` <- num(x$seed_epgm_sd_mean)
     note <- paste0(sprintf("Mean over %s with %g%% %s; significant: adjusted p <= %g (%s).",
                            paste(s$over, collapse = " x "), 100 * s$conf_level,
                            interval_label(s$interval), s$alpha, s$tests$p_adjust),
-                   floor_note(s$tests))
+                   floor_note(s$tests),
+                   if ("seed_epgm_sd_mean" %in% names(x)) " Seed EPGM sd: per series, the sd of the EPGMs of each editor seed's curve, averaged.")
   } else if (inherits(x, "propgrad_tests")) {
     s <- attr(x, "settings")
     alpha <- tests_alpha(x, alpha, call)
@@ -56,10 +58,15 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
                        `Adjusted p` = paste0(format_p_table(x$adj.p.value), mark),
                        check.names = FALSE)
     if ("flips" %in% names(x)) body$Flips <- x$flips
+    if ("seed_epgm_sd" %in% names(x)) {
+      body$`Seed EPGM [min, max]` <- sprintf("%s [%s, %s]", num(x$seed_epgm_mean), num(x$seed_epgm_min),
+                                            num(x$seed_epgm_max))
+    }
     note <- paste0(sprintf("p: shuffle test (%s, %s shuffles, %s, seed %s); * adjusted p <= %g (%s). z < 0: the output changes more smoothly along the property than in shuffled order.",
                            s$alternative, n_perm_label(s), s$p_method, format(s$seed, scientific = FALSE),
                            alpha, s$p_adjust),
-                   floor_note(s))
+                   floor_note(s),
+                   if ("seed_epgm_sd" %in% names(x)) " EPGM: of the output curve averaged over editor seeds; Seed EPGM: the mean [min, max] of each seed's own curve's EPGM.")
   } else if (all(c("model_1", "model_2", "effect_size", "p.floor") %in% names(x))) {
     alpha <- alpha %||% 0.01
     check_probability(alpha, "alpha", call)

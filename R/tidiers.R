@@ -143,7 +143,7 @@ print.propgrad_tests <- function(x, digits = 3, n = 20, ...) {
   varies <- function(col) length(unique(x[[col]])) > 1
   shown <- c(s$by, if (varies("output")) "output", if (varies("n_steps")) "n_steps", "estimate",
              "null_mean", "z", "p.value", "adj.p.value", if ("decision" %in% names(x)) "decision",
-             if ("flips" %in% names(x)) "flips")
+             if ("flips" %in% names(x)) "flips", if ("seed_epgm_sd" %in% names(x)) "seed_epgm_sd")
   df <- tidy.propgrad_tests(x)[shown]
   for (col in c("p.value", "adj.p.value")) df[[col]] <- format_p(df[[col]])
   print(utils::head(df, n), digits = digits, row.names = FALSE)
@@ -162,6 +162,8 @@ print.propgrad_tests <- function(x, digits = 3, n = 20, ...) {
     cli::cat_line(sprintf("#   %s: %s", what[shown], skipped$reason[shown]))
     if (nrow(skipped) > n) cli::cat_line(sprintf("#   ... %d more: attr(x, \"settings\")$skipped", nrow(skipped) - n))
   }
+  seeds <- seed_line(x)
+  if (!is.null(seeds)) cli::cat_line(seeds)
   cli::cat_line("# estimate = EPGM; all columns (null sd, Monte Carlo interval of p, ...): tidy()")
   line <- provenance_line(attr(x, "provenance"))
   if (!is.null(line)) cli::cat_line(line)

@@ -235,15 +235,16 @@ BEGIN_RCPP
 END_RCPP
 }
 // pg_torch_edit
-Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image, std::vector<double> strengths, int batch_size);
-RcppExport SEXP _propgrad_pg_torch_edit(SEXP editorSEXP, SEXP imageSEXP, SEXP strengthsSEXP, SEXP batch_sizeSEXP) {
+Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image, std::vector<double> strengths, int batch_size, double seed);
+RcppExport SEXP _propgrad_pg_torch_edit(SEXP editorSEXP, SEXP imageSEXP, SEXP strengthsSEXP, SEXP batch_sizeSEXP, SEXP seedSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< SEXP >::type editor(editorSEXP);
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type image(imageSEXP);
     Rcpp::traits::input_parameter< std::vector<double> >::type strengths(strengthsSEXP);
     Rcpp::traits::input_parameter< int >::type batch_size(batch_sizeSEXP);
-    rcpp_result_gen = Rcpp::wrap(pg_torch_edit(editor, image, strengths, batch_size));
+    Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_torch_edit(editor, image, strengths, batch_size, seed));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -299,7 +300,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_torch_preprocess", (DL_FUNC) &_propgrad_pg_torch_preprocess, 3},
     {"_propgrad_pg_torch_save_script", (DL_FUNC) &_propgrad_pg_torch_save_script, 3},
     {"_propgrad_pg_torch_intervene", (DL_FUNC) &_propgrad_pg_torch_intervene, 9},
-    {"_propgrad_pg_torch_edit", (DL_FUNC) &_propgrad_pg_torch_edit, 4},
+    {"_propgrad_pg_torch_edit", (DL_FUNC) &_propgrad_pg_torch_edit, 5},
     {"_propgrad_pg_torch_tensors", (DL_FUNC) &_propgrad_pg_torch_tensors, 1},
     {"_propgrad_pg_torch_copy", (DL_FUNC) &_propgrad_pg_torch_copy, 1},
     {"_propgrad_pg_torch_redraw", (DL_FUNC) &_propgrad_pg_torch_redraw, 3},

@@ -245,14 +245,18 @@ Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string ki
 #endif
 }
 
+// `seed`: NA for an unseeded editor, else a whole number R has checked
+// (0 .. 2^31 - 1).
 // [[Rcpp::export(rng = false)]]
 Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image,
-                                  std::vector<double> strengths, int batch_size) {
+                                  std::vector<double> strengths, int batch_size, double seed) {
 #ifdef HAVE_LIBTORCH
   return guarded([&] {
     RImageAllocator result;
+    std::optional<uint64_t> s;
+    if (!ISNAN(seed)) s = static_cast<uint64_t>(seed);
     pointer<tx::Editor>(editor, "editor")
-        ->apply(image_view(image), strengths, batch_size, result.callback(), r_interrupt_pending);
+        ->apply(image_view(image), strengths, batch_size, result.callback(), r_interrupt_pending, s);
     return result.array;
   });
 #else

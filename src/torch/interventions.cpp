@@ -224,9 +224,12 @@ Editor::~Editor() = default;
 
 void Editor::apply(const ImageView& image, const std::vector<double>& strengths,
                    int64_t batch_size, const Allocator& allocate,
-                   const InterruptCheck& interrupted) const {
+                   const InterruptCheck& interrupted, std::optional<uint64_t> seed) const {
   c10::InferenceMode guard;
   torch::Tensor x = to_tensor(image, impl_->device);
+  // Seeded once per sweep, not per batch: reseeding each batch would give
+  // every batch the same noise. at::manual_seed also seeds each CUDA device.
+  if (seed) torch::manual_seed(*seed);
   const int64_t k = static_cast<int64_t>(strengths.size());
   double* out = nullptr;
   for (int64_t start = 0; start < k; start += batch_size) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -126,6 +127,9 @@ void intervene(const ImageView& image, const Intervention& spec, const std::stri
 
 // A user TorchScript module whose forward(images, strengths) maps a batch of
 // B x C x H x W images and B strengths to edited B x C x H x W images.
+// With a seed, LibTorch's generators (CPU and every CUDA device) are seeded
+// before the first batch, so a stochastic editor repeats its noise for the
+// same seed, strengths and batch_size.
 class Editor {
  public:
   Editor(const std::string& path, const std::string& device);
@@ -133,7 +137,8 @@ class Editor {
   Editor(const Editor&) = delete;
   Editor& operator=(const Editor&) = delete;
   void apply(const ImageView& image, const std::vector<double>& strengths, int64_t batch_size,
-             const Allocator& allocate, const InterruptCheck& interrupted) const;
+             const Allocator& allocate, const InterruptCheck& interrupted,
+             std::optional<uint64_t> seed = std::nullopt) const;
 
  private:
   struct Impl;
