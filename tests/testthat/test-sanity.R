@@ -203,3 +203,26 @@ test_that("sanity_check refuses what it cannot check", {
     ggplot2::autoplot(res, log = "yes")
   })
 })
+
+test_that("a PyTorch-saved model with real parameters: same outputs as PyTorch, cascade by module", {
+  skip_without_torch()
+  # fixtures/make_tiny_cnn.py: Sequential(Conv2d, ReLU, AdaptiveAvgPool2d,
+  # Flatten, Linear) scripted and saved by PyTorch 1.13.
+  m <- torch_model(test_path("fixtures", "tiny_cnn.pt"), "cpu")
+  x <- array(0, c(2, 5, 6, 3))
+  for (b in 1:2) for (h in 1:5) for (w in 1:6) for (k in 1:3) x[b, h, w, k] <- (b * (k + 1) * h + w - 1) %% 7 / 6
+  # Printed by make_tiny_cnn.py (float32 forward in PyTorch).
+  python <- rbind(c(-0.49249404668807983, -0.299339234828949, -0.11078836023807526),
+                  c(-0.4538753926753998, -0.27991893887519836, -0.1402878612279892))
+  expect_equal(unname(predict(m, x, type = "logits")), python, tolerance = 1e-6)
+  tensors <- torch_model_tensors(m)
+  expect_true(all(tensors$parameter))
+  before <- predict(m, x, type = "logits")
+  sc <- sanity_check(m, x[1, , , ], intervention("brightness", seq(0.5, 1.5, length.out = 9)),
+                     type = "logits", output = 1, n_perm = 199, seed = 4, device = "cpu")
+  # Parameters are grouped by module ("4" is the Linear head, "0" the
+  # convolution) and randomised from the output end.
+  expect_equal(as.character(unique(sc$condition)), c("original", "randomised: 4", "randomised: 0", "shuffled order"))
+  expect_true(all(sc$estimate[sc$condition != "original"] != sc$estimate[sc$condition == "original"]))
+  expect_identical(predict(m, x, type = "logits"), before)
+})
