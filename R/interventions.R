@@ -18,7 +18,7 @@ intervention_kinds <- c("brightness", "contrast", "saturation", "hue", "gamma", 
 #' | `brightness` | multiplier | 1 | |
 #' | `contrast` | multiplier of the deviation from the mean grey | 1 | |
 #' | `saturation` | multiplier of the deviation from grey (RGB) | 1 | |
-#' | `hue` | rotation of the hue in degrees (RGB; periodic, 360) | 0 | |
+#' | `hue` | rotation of the hue in degrees (RGB; periodic, 360) | 0 | `space` |
 #' | `gamma` | exponent (> 0) | 1 | |
 #' | `blur` | Gaussian sigma in pixels (>= 0) | 0 | |
 #' | `rotate` | angle in degrees, counter-clockwise (periodic, 360) | 0 | `padding` |
@@ -34,15 +34,27 @@ intervention_kinds <- c("brightness", "contrast", "saturation", "hue", "gamma", 
 #' array); a patch with one more channel than the image uses it as alpha.
 #' `mask` is an H x W matrix in 0..1.
 #'
+#' **Hue.** `space = "hsv"` (the default) adds `strength / 360` to the HSV
+#' hue, exactly as `torchvision.transforms.functional.adjust_hue()` with
+#' `hue_factor = strength / 360` (reduced to -180..180 degrees first): red
+#' turns to yellow at +60 and to green at +120. `space = "yiq"` instead turns
+#' the chroma plane (I, Q) of YIQ by the angle, `I' = I cos a - Q sin a`,
+#' `Q' = I sin a + Q cos a`; it keeps luma (0.299 R + 0.587 G + 0.114 B)
+#' wherever nothing clips, and positive angles turn red towards magenta,
+#' the opposite sense to HSV.
+#'
 #' @param kind One of the kinds above.
 #' @param strengths The property values, at least 3 (sorted on use).
-#' @param ... Extra arguments of the kind (see the table).
+#' @param ... Extra arguments of the kind (see the table): `space` (`"hsv"`
+#'   or `"yiq"`), `padding`, `direction`, `colour`, `mask`, `patch`,
+#'   `position`, `target`.
 #' @param property A label for the property (default: `kind`).
 #' @return A `propgrad_intervention`.
 #' @export
 #' @examples
 #' intervention("brightness", seq(0.2, 1.8, length.out = 41))
 #' intervention("rotate", seq(0, 350, by = 10), padding = "border")
+#' intervention("hue", seq(-180, 180, by = 15), space = "yiq")
 intervention <- function(kind, strengths, ..., property = kind) {
   call <- rlang::current_env()
   check_required(c("kind", "strengths"), call)
@@ -50,7 +62,7 @@ intervention <- function(kind, strengths, ..., property = kind) {
   check_label_period(property, NULL, call)
   strengths <- check_strengths(strengths, call)
   args <- list(...)
-  allowed <- switch(kind, rotate = , zoom = "padding", translate = c("direction", "padding"),
+  allowed <- switch(kind, hue = "space", rotate = , zoom = "padding", translate = c("direction", "padding"),
                     colour_shift = c("colour", "mask"), patch = c("patch", "position"),
                     interpolate = "target", character(0))
   unknown <- setdiff(names(args), allowed)
@@ -75,7 +87,8 @@ intervention <- function(kind, strengths, ..., property = kind) {
   }
   params <- list(numbers = numeric(0), other = NULL, mask = NULL,
                  padding = check_choice(args$padding %||% "zeros", c("zeros", "border", "reflection"),
-                                        arg = "padding", call = call))
+                                        arg = "padding", call = call),
+                 space = check_choice(args$space %||% "hsv", c("hsv", "yiq"), arg = "space", call = call))
   if (kind == "translate") {
     d <- args$direction %||% c(1, 0)
     check_finite_numbers(d, "direction", call)
@@ -141,7 +154,8 @@ check_label_period <- function(property, period, call) {
 
 #' @export
 print.propgrad_intervention <- function(x, ...) {
-  cat(sprintf("<propgrad intervention> %s: %d strengths from %s to %s%s\n", x$kind,
+  kind <- if (x$kind == "hue") sprintf("hue (%s)", toupper(x$params$space)) else x$kind
+  cat(sprintf("<propgrad intervention> %s: %d strengths from %s to %s%s\n", kind,
               length(x$strengths), format(signif(min(x$strengths), 4)),
               format(signif(max(x$strengths), 4)),
               if (is.null(x$period)) "" else sprintf(" (periodic, %g)", x$period)))
@@ -194,7 +208,7 @@ intervene <- function(image, intervention, device = "auto", batch_size = 64) {
     check_intervention_fits(intervention, img, call)
     out <- torch_call(pg_torch_intervene(img, intervention$kind, intervention$strengths, p$numbers,
                                          p$other, if (is.null(p$mask)) NULL else array(p$mask, c(1, dim(p$mask), 1)),
-                                         p$padding, device, as.integer(batch_size)), call)
+                                         p$padding, p$space, device, as.integer(batch_size)), call)
   }
   new_images(out, intervention$strengths, intervention$property, intervention$period)
 }

@@ -30,8 +30,10 @@ void need_rgb(const torch::Tensor& x, const std::string& kind) {
   }
 }
 
-// Hue rotation by an angle in degrees: rotate the chroma plane of YIQ.
-torch::Tensor hue_rotate(const torch::Tensor& x, const std::vector<double>& degrees) {
+// Hue rotation in YIQ: the (I, Q) chroma plane turns by +angle, I' = I cos a
+// - Q sin a, Q' = I sin a + Q cos a. Luma (Y) is kept exactly where nothing
+// clips; positive angles turn red towards magenta, the opposite sense to HSV.
+torch::Tensor hue_rotate_yiq(const torch::Tensor& x, const std::vector<double>& degrees) {
   // RGB -> YIQ and its exact inverse, in double before the cast to float.
   const double t[3][3] = {{0.299, 0.587, 0.114}, {0.595716, -0.274453, -0.321263},
                           {0.211456, -0.522591, 0.311135}};
@@ -51,6 +53,49 @@ torch::Tensor hue_rotate(const torch::Tensor& x, const std::vector<double>& degr
   }
   auto m = torch::stack(mats).to(x.device(), torch::kFloat32);  // K x 3 x 3
   return torch::einsum("kij,bjhw->kihw", {m, x}).clamp(0, 1);
+}
+
+// Hue rotation in HSV, step for step torchvision's adjust_hue on float
+// images (_rgb2hsv, h = (h + degrees / 360) mod 1, _hsv2rgb), in float32 as
+// there, so results agree with it to rounding: red at +60 degrees is yellow.
+torch::Tensor hue_rotate_hsv(const torch::Tensor& x, const std::vector<double>& degrees) {
+  auto r = x.select(1, 0), g = x.select(1, 1), b = x.select(1, 2);
+  auto maxc = std::get<0>(x.max(1)), minc = std::get<0>(x.min(1));
+  // Grey pixels (max == min) get s = 0 and h = 0 without dividing by zero.
+  auto eqc = maxc == minc;
+  auto cr = maxc - minc;
+  auto ones = torch::ones_like(maxc);
+  auto s = cr / torch::where(eqc, ones, maxc);
+  auto divisor = torch::where(eqc, ones, cr);
+  auto rc = (maxc - r) / divisor, gc = (maxc - g) / divisor, bc = (maxc - b) / divisor;
+  auto hr = (maxc == r) * (bc - gc);
+  auto hg = ((maxc == g) & (maxc != r)) * (2.0 + rc - bc);
+  auto hb = ((maxc != g) & (maxc != r)) * (4.0 + gc - rc);
+  auto h = torch::fmod((hr + hg + hb) / 6.0 + 1.0, 1.0);  // 1 x H x W
+  // Degrees reduced to [-180, 180) first, the range torchvision accepts.
+  std::vector<double> factors;
+  for (double d : degrees) {
+    double a = std::fmod(d, 360.0);
+    if (a >= 180.0) a -= 360.0;
+    if (a < -180.0) a += 360.0;
+    factors.push_back(a / 360.0);
+  }
+  auto shift = torch::tensor(factors, torch::kFloat64).to(x.device(), torch::kFloat32);
+  shift = shift.view({-1, 1, 1});
+  auto hk = torch::remainder(h + shift, 1.0);  // K x H x W
+  auto i = torch::floor(hk * 6.0);
+  auto f = hk * 6.0 - i;
+  auto sector = torch::remainder(i.to(torch::kLong), 6).unsqueeze(1);  // K x 1 x H x W
+  auto sizes = hk.sizes();
+  auto v = maxc.expand(sizes);
+  auto p = (maxc * (1.0 - s)).clamp(0.0, 1.0).expand(sizes);
+  auto q = (maxc * (1.0 - s * f)).clamp(0.0, 1.0);
+  auto t = (maxc * (1.0 - s * (1.0 - f))).clamp(0.0, 1.0);
+  auto pick = [&](std::initializer_list<torch::Tensor> by_sector) {
+    return torch::stack(std::vector<torch::Tensor>(by_sector), 1).gather(1, sector);
+  };
+  return torch::cat({pick({v, q, p, p, t, v}), pick({t, v, v, q, p, p}), pick({p, p, t, v, v, q})},
+                    1);
 }
 
 // Separable Gaussian blur with edge replication; sigma 0 is the identity.
@@ -147,7 +192,9 @@ torch::Tensor apply_kind(const torch::Tensor& x, const Intervention& spec,
   }
   if (kind == "hue") {
     need_rgb(x, kind);
-    return hue_rotate(x, strengths);
+    if (spec.space == "yiq") return hue_rotate_yiq(x, strengths);
+    if (spec.space == "hsv") return hue_rotate_hsv(x, strengths);
+    throw Error("intervention", "Unknown hue space \"" + spec.space + "\".");
   }
   if (kind == "gamma") return x.clamp(0, 1).pow(s);
   if (kind == "blur") return blur(x, strengths);

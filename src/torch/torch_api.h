@@ -112,6 +112,7 @@ struct Intervention {
   ImageView other;              // patch (patch) or target image (interpolate)
   ImageView mask;               // H x W mask (colour_shift), may be empty
   std::string padding = "zeros";  // zeros, border, reflection (geometric kinds)
+  std::string space = "hsv";    // hsv or yiq (hue)
 };
 // Images in strength order, computed batch_size strengths at a time and
 // written into memory from allocate.

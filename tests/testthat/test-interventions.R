@@ -16,9 +16,11 @@ test_that("identity strengths return the image", {
   expect_equal(one("blur", c(0, 1, 2))[1, , , ], img, tolerance = 1e-6)
   expect_equal(one("zoom", c(0.5, 1, 2))[2, , , ], img, tolerance = 1e-5)
   expect_equal(one("translate", c(-2, 0, 2))[2, , , ], img, tolerance = 1e-5)
-  hue <- one("hue", c(0, 120, 360))
-  expect_equal(hue[1, , , ], img, tolerance = 1e-5)
-  expect_equal(hue[3, , , ], img, tolerance = 1e-5)
+  for (space in c("hsv", "yiq")) {
+    hue <- one("hue", c(0, 120, 360), space = space)
+    expect_equal(hue[1, , , ], img, tolerance = 1e-5)
+    expect_equal(hue[3, , , ], img, tolerance = 1e-5)
+  }
   rot <- one("rotate", c(0, 90, 360))
   expect_equal(rot[1, , , ], img, tolerance = 1e-5)
   expect_equal(rot[3, , , ], img, tolerance = 1e-5)
@@ -38,8 +40,8 @@ test_that("interventions match hand-computed results", {
   for (ch in 1:3) expect_equal(sat[1, , , ch], gray, tolerance = 1e-6)
   con <- intervene(img, intervention("contrast", c(0, 0.5, 1)), device = "cpu")$images
   expect_equal(con[2, , , ], (img - mean(gray)) * 0.5 + mean(gray), tolerance = 1e-6)
-  # Hue rotation keeps luma (the Y of YIQ) wherever nothing clips.
-  hue <- intervene(img, intervention("hue", c(0, 60, 200)), device = "cpu")$images
+  # Hue rotation in YIQ keeps luma (its Y) wherever nothing clips.
+  hue <- intervene(img, intervention("hue", c(0, 60, 200), space = "yiq"), device = "cpu")$images
   luma <- function(a) 0.299 * a[, , 1] + 0.587 * a[, , 2] + 0.114 * a[, , 3]
   clipped <- apply(hue[3, , , ], 1:2, function(v) any(v <= 0 | v >= 1))
   expect_equal(luma(hue[3, , , ])[!clipped], gray[!clipped], tolerance = 1e-5)
@@ -221,7 +223,8 @@ test_that("print shows the kind, the strengths and the period", {
   expect_output(print(intervention("brightness", seq(0.2, 1.8, length.out = 41))),
                 "<propgrad intervention> brightness: 41 strengths from 0.2 to 1.8", fixed = TRUE)
   expect_output(print(intervention("hue", c(20, 0, 10))),
-                "<propgrad intervention> hue: 3 strengths from 0 to 20 (periodic, 360)", fixed = TRUE)
+                "<propgrad intervention> hue (HSV): 3 strengths from 0 to 20 (periodic, 360)", fixed = TRUE)
+  expect_output(print(intervention("hue", c(20, 0, 10), space = "yiq")), "hue (YIQ): 3 strengths", fixed = TRUE)
   expect_output(print(intervention("gamma", c(1 / 3, 1, 2.123456))), "from 0.3333 to 2.123$")
   iv <- intervention("blur", 0:2)
   expect_output(expect_invisible(print(iv)), "blur")
