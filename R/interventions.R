@@ -1,11 +1,26 @@
 # Gradual interventions: a specification (intervention(), torch_editor(),
 # external_editor()) and intervene(), which applies it to one image at each
 # strength. Built-in kinds run as batched tensor operations in src/torch/;
-# external editors run a user's command once per strength; edited_images()
+# each kind refuses strengths outside its domain (strength_domains).
+# External editors run a user's command once per strength; edited_images()
 # ingests a folder of images edited elsewhere.
 
 intervention_kinds <- c("brightness", "contrast", "saturation", "hue", "gamma", "blur",
                         "rotate", "translate", "zoom", "colour_shift", "patch", "interpolate")
+
+# The strengths each kind accepts: lower and upper bounds, whether the lower
+# bound is excluded, and how messages and the docs table name the domain.
+# Kinds not listed (hue, rotate, translate, colour_shift) take any real.
+strength_domains <- list(
+  brightness = list(lower = 0, upper = Inf, open = FALSE, label = ">= 0"),
+  contrast = list(lower = 0, upper = Inf, open = FALSE, label = ">= 0"),
+  saturation = list(lower = 0, upper = Inf, open = FALSE, label = ">= 0"),
+  gamma = list(lower = 0, upper = Inf, open = TRUE, label = "> 0"),
+  blur = list(lower = 0, upper = 100, open = FALSE, label = "0..100 (sigma in pixels)"),
+  zoom = list(lower = 0, upper = Inf, open = TRUE, label = "> 0"),
+  patch = list(lower = 0, upper = 1, open = FALSE, label = "0..1"),
+  interpolate = list(lower = 0, upper = 1, open = FALSE, label = "0..1")
+)
 
 #' A gradual intervention
 #'
@@ -13,21 +28,22 @@ intervention_kinds <- c("brightness", "contrast", "saturation", "hue", "gamma", 
 #' kind of change and the strengths (property values) to apply. Apply it with
 #' [intervene()] or use it in [explain()].
 #'
-#' | kind | strength | identity | extra arguments |
-#' |---|---|---|---|
-#' | `brightness` | multiplier | 1 | |
-#' | `contrast` | multiplier of the deviation from the mean grey | 1 | |
-#' | `saturation` | multiplier of the deviation from grey (RGB) | 1 | |
-#' | `hue` | rotation of the hue in degrees (RGB; periodic, 360) | 0 | `space` |
-#' | `gamma` | exponent (> 0) | 1 | |
-#' | `blur` | Gaussian sigma in pixels (>= 0) | 0 | |
-#' | `rotate` | angle in degrees, counter-clockwise (periodic, 360) | 0 | `padding` |
-#' | `translate` | shift in pixels along `direction` | 0 | `direction = c(x, y)`, `padding` |
-#' | `zoom` | magnification about the centre (> 0) | 1 | `padding` |
-#' | `colour_shift` | multiplier of `colour` added inside `mask` | 0 | `colour`, `mask` |
-#' | `patch` | opacity of `patch` pasted at `position` (0..1) | 0 | `patch`, `position = c(row, col)` |
-#' | `interpolate` | weight of `target` | 0 | `target` |
+#' | kind | strength | domain | identity | extra arguments |
+#' |---|---|---|---|---|
+#' | `brightness` | multiplier | >= 0 | 1 | |
+#' | `contrast` | multiplier of the deviation from the mean grey | >= 0 | 1 | |
+#' | `saturation` | multiplier of the deviation from grey (RGB) | >= 0 | 1 | |
+#' | `hue` | rotation of the hue in degrees (RGB) | any (periodic, 360) | 0 | `space` |
+#' | `gamma` | exponent | > 0 | 1 | |
+#' | `blur` | Gaussian sigma in pixels | 0..100 | 0 | |
+#' | `rotate` | angle in degrees, counter-clockwise | any (periodic, 360) | 0 | `padding` |
+#' | `translate` | shift in pixels along `direction` | any | 0 | `direction = c(x, y)`, `padding` |
+#' | `zoom` | magnification about the centre | > 0 | 1 | `padding` |
+#' | `colour_shift` | multiplier of `colour` added inside `mask` | any | 0 | `colour`, `mask` |
+#' | `patch` | opacity of `patch` pasted at `position` | 0..1 | 0 | `patch`, `position = c(row, col)` |
+#' | `interpolate` | weight of `target` | 0..1 | 0 | `target` |
 #'
+#' Strengths outside the domain are refused (class `propgrad_error_number`).
 #' Results are clamped to 0..1 for colour kinds; geometric kinds resample
 #' bilinearly and fill outside the image per `padding` (`"zeros"`,
 #' `"border"` or `"reflection"`). `patch` and `target` are images (file or
@@ -44,7 +60,8 @@ intervention_kinds <- c("brightness", "contrast", "saturation", "hue", "gamma", 
 #' the opposite sense to HSV.
 #'
 #' @param kind One of the kinds above.
-#' @param strengths The property values, at least 3 (sorted on use).
+#' @param strengths The property values, at least 3 (sorted on use), in the
+#'   kind's domain.
 #' @param ... Extra arguments of the kind (see the table): `space` (`"hsv"`
 #'   or `"yiq"`), `padding`, `direction`, `colour`, `mask`, `patch`,
 #'   `position`, `target`.
@@ -72,19 +89,7 @@ intervention <- function(kind, strengths, ..., property = kind) {
                   i = if (length(allowed)) "It takes {.arg {allowed}}." else "It takes no extra arguments."),
                 "propgrad_error_input", call = call)
   }
-  positive <- switch(kind, gamma = , zoom = "positive", blur = "non-negative", NULL)
-  if (identical(positive, "positive") && any(strengths <= 0)) {
-    abort_input("{kind} strengths must be positive.", "propgrad_error_number", call = call)
-  }
-  if (identical(positive, "non-negative") && any(strengths < 0)) {
-    abort_input("Blur strengths (sigma in pixels) must be non-negative.", "propgrad_error_number", call = call)
-  }
-  if (kind == "blur" && max(strengths) > 100) {
-    abort_input("Blur sigmas above 100 pixels are not supported.", "propgrad_error_number", call = call)
-  }
-  if (kind == "patch" && (any(strengths < 0) || any(strengths > 1))) {
-    abort_input("Patch opacities must lie in 0..1.", "propgrad_error_number", call = call)
-  }
+  check_domain(kind, strengths, call)
   params <- list(numbers = numeric(0), other = NULL, mask = NULL,
                  padding = check_choice(args$padding %||% "zeros", c("zeros", "border", "reflection"),
                                         arg = "padding", call = call),
@@ -126,6 +131,17 @@ intervention <- function(kind, strengths, ..., property = kind) {
   structure(list(kind = kind, strengths = strengths, params = params, property = property,
                  period = if (kind %in% c("hue", "rotate")) 360 else NULL),
             class = "propgrad_intervention")
+}
+
+check_domain <- function(kind, strengths, call) {
+  d <- strength_domains[[kind]]
+  if (is.null(d)) return(invisible())
+  bad <- strengths[strengths < d$lower | strengths > d$upper | (d$open & strengths == d$lower)]
+  if (length(bad)) {
+    bad <- vapply(signif(bad, 4), format, "")
+    abort_input(c("{.field {kind}} strengths must be {d$label}.",
+                  x = "Outside that: {bad}."), "propgrad_error_number", call = call)
+  }
 }
 
 check_strengths <- function(strengths, call) {

@@ -148,6 +148,36 @@ test_that("bad intervention arguments give classed errors", {
 })
 
 
+# Issue 13: negative brightness, contrast or saturation gave black or
+# inverted images, and interpolation beyond 0..1 left the 0..1 range.
+test_that("each kind refuses strengths outside its domain, and names it", {
+  patch <- array(0, c(2, 2, 3))
+  outside <- list(brightness = c(-0.5, 0, 1), contrast = c(-1, 0, 1), saturation = c(-0.1, 0, 1),
+                  gamma = c(0, 1, 2), blur = c(0, 50, 100.5), zoom = c(0, 1, 2), patch = c(0, 0.5, 1.2),
+                  interpolate = c(-0.25, 0, 1))
+  for (kind in names(outside)) {
+    extra <- switch(kind, patch = list(patch = patch), interpolate = list(target = patch), list())
+    expect_error(do.call(intervention, c(list(kind, outside[[kind]]), extra)), "strengths must be",
+                 class = "propgrad_error_number", info = kind)
+  }
+  # The edges of closed domains, and any real for the rest, are fine.
+  inside <- list(brightness = c(0, 1, 5), contrast = c(0, 1, 5), saturation = c(0, 1, 5),
+                 gamma = c(1e-3, 1, 9), blur = c(0, 50, 100), zoom = c(0.01, 1, 9), hue = c(-900, 0, 900),
+                 rotate = c(-900, 0, 900), translate = c(-50, 0, 50), colour_shift = c(-3, 0, 3))
+  for (kind in names(inside)) {
+    extra <- if (kind == "colour_shift") list(colour = 1) else list()
+    iv <- do.call(intervention, c(list(kind, inside[[kind]]), extra))
+    expect_equal(iv$strengths, inside[[kind]], info = kind)
+  }
+  expect_equal(intervention("interpolate", c(0, 0.5, 1), target = patch)$strengths, c(0, 0.5, 1))
+  expect_snapshot(error = TRUE, cnd_class = TRUE, {
+    intervention("brightness", c(-0.5, -0.25, 0, 1))
+    intervention("gamma", c(0, 1, 2))
+    intervention("blur", c(-1, 0, 101))
+    intervention("interpolate", c(0, 0.5, 1.5), target = patch)
+  })
+})
+
 test_that("intervention() sorts strengths, labels the property and marks periodic kinds", {
   iv <- intervention("brightness", c(1.5, 0.5, 1))
   expect_s3_class(iv, "propgrad_intervention")
