@@ -47,8 +47,9 @@ strength_domains <- list(
 #' Results are clamped to 0..1 for colour kinds; geometric kinds resample
 #' bilinearly and fill outside the image per `padding` (`"zeros"`,
 #' `"border"` or `"reflection"`). `patch` and `target` are images (file or
-#' array); a patch with one more channel than the image uses it as alpha.
-#' `mask` is an H x W matrix in 0..1.
+#' array); a patch with one more channel than the image's colour channels
+#' uses it as alpha, and the target's alpha is not used. `mask` is an H x W
+#' matrix in 0..1.
 #'
 #' **Hue.** `space = "hsv"` (the default) adds `strength / 360` to the HSV
 #' hue, exactly as `torchvision.transforms.functional.adjust_hue()` with
@@ -58,6 +59,11 @@ strength_domains <- list(
 #' `Q' = I sin a + Q cos a`; it keeps luma (0.299 R + 0.587 G + 0.114 B)
 #' wherever nothing clips, and positive angles turn red towards magenta,
 #' the opposite sense to HSV.
+#'
+#' **Alpha.** In an image with 4 channels (RGBA) the last is alpha. Colour
+#' kinds (all but `blur`, `rotate`, `translate` and `zoom`) return it exactly
+#' as in the input; `blur` and the geometric kinds blur and move it with the
+#' image.
 #'
 #' @param kind One of the kinds above.
 #' @param strengths The property values, at least 3 (sorted on use), in the
@@ -229,16 +235,21 @@ intervene <- function(image, intervention, device = "auto", batch_size = 64) {
   new_images(out, intervention$strengths, intervention$property, intervention$period)
 }
 
+# The last of 2 or 4 channels is alpha, which colour kinds leave alone.
+colour_channels <- function(channels) if (channels %in% c(2, 4)) channels - 1 else channels
+
 check_intervention_fits <- function(iv, img, call) {
   d <- dim(img)
   p <- iv$params
-  if (iv$kind %in% c("saturation", "hue") && d[4] != 3) {
-    abort_input("A {iv$kind} intervention needs an RGB image (3 channels); this one has {d[4]}.",
+  nc <- colour_channels(d[4])
+  if (iv$kind %in% c("saturation", "hue") && nc != 3) {
+    abort_input("A {iv$kind} intervention needs an RGB image (3 channels, or 4 with alpha); this one has {d[4]}.",
                 "propgrad_error_channels", call = call)
   }
   if (iv$kind == "colour_shift") {
-    if (length(p$numbers) != d[4]) {
-      abort_input("{.arg colour} needs one value per channel ({d[4]}); it has {length(p$numbers)}.",
+    if (length(p$numbers) != nc) {
+      abort_input(c("{.arg colour} needs one value per colour channel ({nc}); it has {length(p$numbers)}.",
+                    i = if (nc != d[4]) "Alpha is not shifted."),
                   "propgrad_error_length", call = call)
     }
     if (!is.null(p$mask) && !identical(as.numeric(dim(p$mask)), as.numeric(d[2:3]))) {
@@ -246,12 +257,15 @@ check_intervention_fits <- function(iv, img, call) {
                   "propgrad_error_image_size", call = call)
     }
   }
-  if (iv$kind == "patch" && !dim(p$other)[4] %in% c(d[4], d[4] + 1)) {
-    abort_input("The patch needs {d[4]} channels (or {d[4] + 1} with alpha); it has {dim(p$other)[4]}.",
+  if (iv$kind == "patch" && !dim(p$other)[4] %in% c(nc, nc + 1)) {
+    abort_input("The patch needs {nc} channels (or {nc + 1} with alpha); it has {dim(p$other)[4]}.",
                 "propgrad_error_channels", call = call)
   }
-  if (iv$kind == "interpolate" && !identical(dim(p$other), d)) {
-    abort_input("The target image must have the image's size and channels ({paste(d[-1], collapse = ' x ')}).",
+  # The target's alpha, if any, is not used, so only its colour must fit.
+  target <- dim(p$other)
+  if (iv$kind == "interpolate" && (!identical(target[2:3], d[2:3]) || colour_channels(target[4]) != nc)) {
+    abort_input(c("The target image must have the image's size and colour channels ({d[2]} x {d[3]} x {nc}).",
+                  i = "It may have alpha, which is not used."),
                 "propgrad_error_image_size", call = call)
   }
 }

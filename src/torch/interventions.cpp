@@ -1,7 +1,8 @@
 // Gradual interventions as batched tensor operations on the CPU or a CUDA
 // device: one input image, K strengths, K intervened images. Each kind maps
 // strengths to a K-batch by broadcasting (or, for blur, a small loop), so a
-// sweep costs a handful of kernel launches. Also TorchScript editors.
+// sweep costs a handful of kernel launches; colour kinds hand alpha back
+// untouched. Also TorchScript editors.
 #include <torch/script.h>
 
 #include <array>
@@ -230,10 +231,26 @@ torch::Tensor apply_kind(const torch::Tensor& x, const Intervention& spec,
     return x * (1 - m) + m * placed.first;
   }
   if (kind == "interpolate") {
-    auto target = to_tensor(spec.other, device);
+    // x holds the colour channels only; the target's alpha is not used.
+    auto target = to_tensor(spec.other, device).narrow(1, 0, x.size(1));
     return x * (1 - s) + target * s;
   }
   throw Error("intervention", "Unknown intervention \"" + kind + "\".");
+}
+
+bool moves_pixels(const std::string& kind) {
+  return kind == "blur" || kind == "rotate" || kind == "translate" || kind == "zoom";
+}
+
+// Copies the input's alpha plane, as doubles, into each of the k images at
+// out, so that colour kinds return it bit for bit.
+void copy_alpha(const ImageView& image, double* out, int64_t k) {
+  const int64_t plane = image.h * image.w;
+  const double* alpha = image.data + plane * (image.c - 1);
+  double* target = out + k * plane * (image.c - 1);
+  for (int64_t p = 0; p < plane; ++p) {
+    for (int64_t j = 0; j < k; ++j) target[p * k + j] = alpha[p];
+  }
 }
 
 }  // namespace
@@ -244,14 +261,23 @@ void intervene(const ImageView& image, const Intervention& spec, const std::stri
   const torch::Device dev = parse_device(device);
   try {
     torch::Tensor x = to_tensor(image, dev);
+    // Colour kinds see the colour channels only; alpha is put back after.
+    const bool keep_alpha = (image.c == 2 || image.c == 4) && !moves_pixels(spec.kind);
+    torch::Tensor colour = keep_alpha ? x.narrow(1, 0, image.c - 1) : x;
     const int64_t k = static_cast<int64_t>(spec.strengths.size());
     double* out = allocate(k, image.h, image.w, image.c);
     for (int64_t start = 0; start < k; start += batch_size) {
       if (interrupted && interrupted()) throw Error("interrupt", "Interrupted.");
       const int64_t end = std::min(k, start + batch_size);
       std::vector<double> part(spec.strengths.begin() + start, spec.strengths.begin() + end);
-      write_batch(apply_kind(x, spec, part, dev), out, k, start);
+      torch::Tensor y = apply_kind(colour, spec, part, dev);
+      if (keep_alpha) {
+        auto alpha = x.narrow(1, image.c - 1, 1).expand({end - start, 1, -1, -1});
+        y = torch::cat({y, alpha}, 1);
+      }
+      write_batch(y, out, k, start);
     }
+    if (keep_alpha) copy_alpha(image, out, k);
   } catch (const c10::Error& e) {
     throw Error("intervention", "The " + spec.kind + " intervention failed: " + describe(e));
   }

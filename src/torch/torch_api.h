@@ -115,7 +115,9 @@ struct Intervention {
   std::string space = "hsv";    // hsv or yiq (hue)
 };
 // Images in strength order, computed batch_size strengths at a time and
-// written into memory from allocate.
+// written into memory from allocate. The last channel of a 2- or 4-channel
+// image is alpha: colour kinds leave it exactly as in the input (copied, not
+// computed in float); blur and the geometric kinds move it with the image.
 void intervene(const ImageView& image, const Intervention& spec, const std::string& device,
                int64_t batch_size, const Allocator& allocate, const InterruptCheck& interrupted);
 

@@ -3,7 +3,8 @@
 # checked against torchvision's adjust_hue() on reference values pasted
 # below and against the colour wheel; YIQ, the chroma-plane rotation, against
 # its formula and the sign convention its docs state; strengths are degrees,
-# periodic in 360.
+# periodic in 360. And alpha: colour kinds return it untouched, blur and the
+# geometric kinds move it.
 
 # Computed with torch 1.13 / torchvision 0.14 (Debian), float32:
 #   import torch
@@ -120,4 +121,36 @@ test_that("the hue space is checked and kept", {
   expect_error(intervention("brightness", 1:3, space = "yiq"), "no extra arguments",
                class = "propgrad_error_input")
   expect_error(intervention("rotate", 1:3, space = "yiq"), "takes `padding`", class = "propgrad_error_input")
+})
+
+# Issue 13: brightness and the other colour kinds scaled the alpha channel of
+# RGBA images, and hue and saturation refused them.
+test_that("colour kinds return alpha bit for bit; blur and geometric kinds move it", {
+  skip_without_torch()
+  rgb <- test_image()
+  alpha <- withr::with_seed(3, matrix(stats::runif(120), 12, 10))
+  rgba <- array(c(rgb, alpha), c(12, 10, 4))
+  patch <- array(c(rep(1, 12), rep(0, 24), rep(0.5, 12)), c(3, 4, 4))
+  colour <- list(intervention("brightness", c(0.5, 1, 1.7)), intervention("contrast", c(0, 0.5, 2)),
+                 intervention("saturation", c(0, 0.5, 2)), intervention("hue", c(-90, 30, 200)),
+                 intervention("hue", c(-90, 30, 200), space = "yiq"), intervention("gamma", c(0.5, 1, 2)),
+                 intervention("colour_shift", c(-1, 0.1, 0.3), colour = c(0.5, 0, -0.5)),
+                 intervention("patch", c(0, 0.5, 1), patch = patch, position = c(2, 3)),
+                 intervention("patch", c(0, 0.5, 1), patch = patch[, , 1:3], position = c(2, 3)),
+                 intervention("interpolate", c(0, 0.5, 1), target = array(0.2, c(12, 10, 4))))
+  for (iv in colour) {
+    out <- intervene(rgba, iv, device = "cpu")$images
+    for (k in 1:3) expect_identical(out[k, , , 4], alpha, info = iv$kind)
+    # The colour channels are what the RGB image alone gives.
+    expect_identical(out[, , , 1:3], intervene(rgb, iv, device = "cpu")$images, info = iv$kind)
+  }
+  for (iv in list(intervention("rotate", c(0, 90, 200)), intervention("blur", c(0, 1, 3)),
+                  intervention("translate", c(-2, 1, 3)), intervention("zoom", c(0.5, 1, 2)))) {
+    out <- intervene(rgba, iv, device = "cpu")$images
+    expect_equal(out[, , , 4], intervene(alpha, iv, device = "cpu")$images[, , , 1], tolerance = 1e-6,
+                 info = iv$kind)
+    expect_gt(max(abs(out[3, , , 4] - alpha)), 0.05)
+  }
+  expect_error(intervene(rgba, intervention("colour_shift", 1:3, colour = c(1, 0, 0, 0)), device = "cpu"),
+               "Alpha is not shifted", class = "propgrad_error_length")
 })
