@@ -1,9 +1,10 @@
 # Gradual interventions: a specification (intervention(), torch_editor(),
 # external_editor()) and intervene(), which applies it to one image at each
 # strength. Built-in kinds run as batched tensor operations in src/torch/;
-# each kind refuses strengths outside its domain (strength_domains).
-# External editors run a user's command once per strength; edited_images()
-# ingests a folder of images edited elsewhere.
+# each kind refuses strengths outside its domain (strength_domains), and any
+# kind may be limited by a mask (R/masks.R). External editors run a user's
+# command once per strength; edited_images() ingests a folder of images
+# edited elsewhere.
 
 intervention_kinds <- c("brightness", "contrast", "saturation", "hue", "gamma", "blur",
                         "rotate", "translate", "zoom", "colour_shift", "patch", "interpolate")
@@ -39,7 +40,7 @@ strength_domains <- list(
 #' | `rotate` | angle in degrees, counter-clockwise | any (periodic, 360) | 0 | `padding` |
 #' | `translate` | shift in pixels along `direction` | any | 0 | `direction = c(x, y)`, `padding` |
 #' | `zoom` | magnification about the centre | > 0 | 1 | `padding` |
-#' | `colour_shift` | multiplier of `colour` added inside `mask` | any | 0 | `colour`, `mask` |
+#' | `colour_shift` | multiplier of `colour`, added | any | 0 | `colour` |
 #' | `patch` | opacity of `patch` pasted at `position` | 0..1 | 0 | `patch`, `position = c(row, col)` |
 #' | `interpolate` | weight of `target` | 0..1 | 0 | `target` |
 #'
@@ -48,8 +49,7 @@ strength_domains <- list(
 #' bilinearly and fill outside the image per `padding` (`"zeros"`,
 #' `"border"` or `"reflection"`). `patch` and `target` are images (file or
 #' array); a patch with one more channel than the image's colour channels
-#' uses it as alpha, and the target's alpha is not used. `mask` is an H x W
-#' matrix in 0..1.
+#' uses it as alpha, and the target's alpha is not used.
 #'
 #' **Hue.** `space = "hsv"` (the default) adds `strength / 360` to the HSV
 #' hue, exactly as `torchvision.transforms.functional.adjust_hue()` with
@@ -60,17 +60,36 @@ strength_domains <- list(
 #' wherever nothing clips, and positive angles turn red towards magenta,
 #' the opposite sense to HSV.
 #'
+#' **Masks.** Any kind takes `mask`, the weight of the edit at each pixel:
+#' each result is `mask * edited + (1 - mask) * image`, so 0 keeps a pixel,
+#' 1 takes the edit and values between blend. `mask` is one of
+#' * an H x W matrix in 0..1 (or logical);
+#' * a PNG or JPEG file: its grey value, or the luma of a colour file; a
+#'   file with an alpha channel that varies uses its alpha instead (a
+#'   cut-out made by erasing the background);
+#' * a function of the image, called with its H x W x C array (values
+#'   0..1) and returning an H x W matrix in 0..1, e.g. a threshold that finds
+#'   the fur. [intervene()] calls it once, [explain()] once per image.
+#'
+#' For `colour_shift` this is `image + mask * strength * colour` wherever
+#' nothing clips (clamping applies to the full shift before the blend), and
+#' exactly that for a 0/1 mask. A mask of the geometric kinds blends the
+#' moved image with the original.
+#'
 #' **Alpha.** In an image with 4 channels (RGBA) the last is alpha. Colour
 #' kinds (all but `blur`, `rotate`, `translate` and `zoom`) return it exactly
 #' as in the input; `blur` and the geometric kinds blur and move it with the
-#' image.
+#' image (and a mask blends it like the colours).
 #'
 #' @param kind One of the kinds above.
 #' @param strengths The property values, at least 3 (sorted on use), in the
 #'   kind's domain.
 #' @param ... Extra arguments of the kind (see the table): `space` (`"hsv"`
-#'   or `"yiq"`), `padding`, `direction`, `colour`, `mask`, `patch`,
-#'   `position`, `target`.
+#'   or `"yiq"`), `padding`, `direction`, `colour`, `patch`, `position`,
+#'   `target`.
+#' @param mask Where the intervention applies, and how strongly: `NULL` (the
+#'   whole image), a matrix, an image file or a function of the image (see
+#'   Masks).
 #' @param property A label for the property (default: `kind`).
 #' @return A `propgrad_intervention`.
 #' @export
@@ -78,7 +97,10 @@ strength_domains <- list(
 #' intervention("brightness", seq(0.2, 1.8, length.out = 41))
 #' intervention("rotate", seq(0, 350, by = 10), padding = "border")
 #' intervention("hue", seq(-180, 180, by = 15), space = "yiq")
-intervention <- function(kind, strengths, ..., property = kind) {
+#' # Brighten only the light pixels of each image.
+#' intervention("brightness", seq(0.5, 1.5, by = 0.1),
+#'              mask = function(img) apply(img, 1:2, mean) > 0.5)
+intervention <- function(kind, strengths, ..., mask = NULL, property = kind) {
   call <- rlang::current_env()
   check_required(c("kind", "strengths"), call)
   kind <- check_choice(kind, intervention_kinds, arg = "kind", call = call)
@@ -86,7 +108,7 @@ intervention <- function(kind, strengths, ..., property = kind) {
   strengths <- check_strengths(strengths, call)
   args <- list(...)
   allowed <- switch(kind, hue = "space", rotate = , zoom = "padding", translate = c("direction", "padding"),
-                    colour_shift = c("colour", "mask"), patch = c("patch", "position"),
+                    colour_shift = "colour", patch = c("patch", "position"),
                     interpolate = "target", character(0))
   unknown <- setdiff(names(args), allowed)
   if (length(args) && (is.null(names(args)) || any(names(args) == "") || length(unknown))) {
@@ -96,7 +118,7 @@ intervention <- function(kind, strengths, ..., property = kind) {
                 "propgrad_error_input", call = call)
   }
   check_domain(kind, strengths, call)
-  params <- list(numbers = numeric(0), other = NULL, mask = NULL,
+  params <- list(numbers = numeric(0), other = NULL, mask = check_mask(mask, call),
                  padding = check_choice(args$padding %||% "zeros", c("zeros", "border", "reflection"),
                                         arg = "padding", call = call),
                  space = check_choice(args$space %||% "hsv", c("hsv", "yiq"), arg = "space", call = call))
@@ -112,13 +134,6 @@ intervention <- function(kind, strengths, ..., property = kind) {
     if (is.null(args$colour)) abort_input("A colour shift needs {.arg colour} (one value per channel).", call = call)
     check_finite_numbers(args$colour, "colour", call)
     params$numbers <- as.numeric(args$colour)
-    if (!is.null(args$mask)) {
-      m <- args$mask
-      if (!is.numeric(m) || length(dim(m)) != 2 || anyNA(m) || any(m < 0 | m > 1)) {
-        abort_input("{.arg mask} must be an H x W matrix with values in 0..1.", "propgrad_error_type", call = call)
-      }
-      params$mask <- m
-    }
   }
   if (kind == "patch") {
     if (is.null(args$patch)) abort_input("A patch intervention needs {.arg patch} (an image).", call = call)
@@ -181,6 +196,7 @@ print.propgrad_intervention <- function(x, ...) {
               length(x$strengths), format(signif(min(x$strengths), 4)),
               format(signif(max(x$strengths), 4)),
               if (is.null(x$period)) "" else sprintf(" (periodic, %g)", x$period)))
+  if (!is.null(x$params$mask)) cat("  mask:", describe_mask(x$params$mask), "\n")
   invisible(x)
 }
 
@@ -228,8 +244,9 @@ intervene <- function(image, intervention, device = "auto", batch_size = 64) {
                                     as.integer(batch_size)), call)
   } else {
     check_intervention_fits(intervention, img, call)
+    mask <- resolve_mask(p$mask, img, call)
     out <- torch_call(pg_torch_intervene(img, intervention$kind, intervention$strengths, p$numbers,
-                                         p$other, if (is.null(p$mask)) NULL else array(p$mask, c(1, dim(p$mask), 1)),
+                                         p$other, if (is.null(mask)) NULL else array(mask, c(1, dim(mask), 1)),
                                          p$padding, p$space, device, as.integer(batch_size)), call)
   }
   new_images(out, intervention$strengths, intervention$property, intervention$period)
@@ -246,16 +263,10 @@ check_intervention_fits <- function(iv, img, call) {
     abort_input("A {iv$kind} intervention needs an RGB image (3 channels, or 4 with alpha); this one has {d[4]}.",
                 "propgrad_error_channels", call = call)
   }
-  if (iv$kind == "colour_shift") {
-    if (length(p$numbers) != nc) {
-      abort_input(c("{.arg colour} needs one value per colour channel ({nc}); it has {length(p$numbers)}.",
-                    i = if (nc != d[4]) "Alpha is not shifted."),
-                  "propgrad_error_length", call = call)
-    }
-    if (!is.null(p$mask) && !identical(as.numeric(dim(p$mask)), as.numeric(d[2:3]))) {
-      abort_input("{.arg mask} must be {d[2]} x {d[3]} like the image, not {paste(dim(p$mask), collapse = ' x ')}.",
-                  "propgrad_error_image_size", call = call)
-    }
+  if (iv$kind == "colour_shift" && length(p$numbers) != nc) {
+    abort_input(c("{.arg colour} needs one value per colour channel ({nc}); it has {length(p$numbers)}.",
+                  i = if (nc != d[4]) "Alpha is not shifted."),
+                "propgrad_error_length", call = call)
   }
   if (iv$kind == "patch" && !dim(p$other)[4] %in% c(nc, nc + 1)) {
     abort_input("The patch needs {nc} channels (or {nc + 1} with alpha); it has {dim(p$other)[4]}.",

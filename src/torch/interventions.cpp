@@ -1,8 +1,9 @@
 // Gradual interventions as batched tensor operations on the CPU or a CUDA
 // device: one input image, K strengths, K intervened images. Each kind maps
 // strengths to a K-batch by broadcasting (or, for blur, a small loop), so a
-// sweep costs a handful of kernel launches; colour kinds hand alpha back
-// untouched. Also TorchScript editors.
+// sweep costs a handful of kernel launches; a mask then blends each edited
+// image with the input, and colour kinds hand alpha back untouched. Also
+// TorchScript editors.
 #include <torch/script.h>
 
 #include <array>
@@ -216,12 +217,10 @@ torch::Tensor apply_kind(const torch::Tensor& x, const Intervention& spec,
     return warp(x, maps, spec.padding);
   }
   if (kind == "colour_shift") {
+    // intervene() applies the mask, as for every kind: a 0/1 mask gives
+    // x + s * colour inside and x outside.
     auto colour = torch::tensor(spec.numbers, torch::kFloat64).to(device, torch::kFloat32);
-    colour = colour.view({1, -1, 1, 1});
-    torch::Tensor mask = spec.mask.empty()
-                             ? torch::ones({1, 1, x.size(2), x.size(3)}, x.options())
-                             : to_tensor(spec.mask, device);
-    return (x + s * colour * mask).clamp(0, 1);
+    return (x + s * colour.view({1, -1, 1, 1})).clamp(0, 1);
   }
   if (kind == "patch") {
     auto placed = place_patch(x, to_tensor(spec.other, device),
@@ -264,6 +263,7 @@ void intervene(const ImageView& image, const Intervention& spec, const std::stri
     // Colour kinds see the colour channels only; alpha is put back after.
     const bool keep_alpha = (image.c == 2 || image.c == 4) && !moves_pixels(spec.kind);
     torch::Tensor colour = keep_alpha ? x.narrow(1, 0, image.c - 1) : x;
+    torch::Tensor mask = spec.mask.empty() ? torch::Tensor() : to_tensor(spec.mask, dev);
     const int64_t k = static_cast<int64_t>(spec.strengths.size());
     double* out = allocate(k, image.h, image.w, image.c);
     for (int64_t start = 0; start < k; start += batch_size) {
@@ -271,6 +271,8 @@ void intervene(const ImageView& image, const Intervention& spec, const std::stri
       const int64_t end = std::min(k, start + batch_size);
       std::vector<double> part(spec.strengths.begin() + start, spec.strengths.begin() + end);
       torch::Tensor y = apply_kind(colour, spec, part, dev);
+      // Written as m * y + (1 - m) * x, a 0/1 mask returns y or x exactly.
+      if (mask.defined()) y = y * mask + colour * (1 - mask);
       if (keep_alpha) {
         auto alpha = x.narrow(1, image.c - 1, 1).expand({end - start, 1, -1, -1});
         y = torch::cat({y, alpha}, 1);

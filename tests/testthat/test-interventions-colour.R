@@ -137,7 +137,8 @@ test_that("colour kinds return alpha bit for bit; blur and geometric kinds move 
                  intervention("colour_shift", c(-1, 0.1, 0.3), colour = c(0.5, 0, -0.5)),
                  intervention("patch", c(0, 0.5, 1), patch = patch, position = c(2, 3)),
                  intervention("patch", c(0, 0.5, 1), patch = patch[, , 1:3], position = c(2, 3)),
-                 intervention("interpolate", c(0, 0.5, 1), target = array(0.2, c(12, 10, 4))))
+                 intervention("interpolate", c(0, 0.5, 1), target = array(0.2, c(12, 10, 4))),
+                 intervention("brightness", c(0.5, 1, 1.7), mask = alpha > 0.5))
   for (iv in colour) {
     out <- intervene(rgba, iv, device = "cpu")$images
     for (k in 1:3) expect_identical(out[k, , , 4], alpha, info = iv$kind)
