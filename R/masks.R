@@ -47,16 +47,16 @@ check_mask_matrix <- function(m, what, call, hint = NULL) {
 mask_from_file <- function(path, call) {
   img <- read_image_raw(path, call)
   channels <- dim(img)[3]
-  alpha <- if (channels %in% c(2, 4)) img[, , channels]
-  m <- if (!is.null(alpha) && diff(range(alpha)) > 0) {
-    alpha
+  use_alpha <- channels %in% c(2, 4) && diff(range(img[, , channels])) > 0
+  m <- if (use_alpha) {
+    img[, , channels]
   } else if (channels >= 3) {
     0.299 * img[, , 1] + 0.587 * img[, , 2] + 0.114 * img[, , 3]
   } else {
     img[, , 1]
   }
   m <- matrix(pmin(pmax(m, 0), 1), nrow(img), ncol(img))
-  attr(m, "source") <- if (!is.null(alpha) && diff(range(alpha)) > 0) "alpha" else "grey"
+  attr(m, "source") <- if (use_alpha) "alpha" else "grey"
   m
 }
 
