@@ -73,8 +73,8 @@ pg_torch_save_script <- function(source, buffers, path) {
     invisible(.Call(`_propgrad_pg_torch_save_script`, source, buffers, path))
 }
 
-pg_torch_intervene <- function(image, kind, strengths, numbers, other, mask, padding, device, batch_size) {
-    .Call(`_propgrad_pg_torch_intervene`, image, kind, strengths, numbers, other, mask, padding, device, batch_size)
+pg_torch_intervene <- function(image, kind, strengths, numbers, other, mask, padding, space, device, batch_size) {
+    .Call(`_propgrad_pg_torch_intervene`, image, kind, strengths, numbers, other, mask, padding, space, device, batch_size)
 }
 
 pg_torch_edit <- function(editor, image, strengths, batch_size, seed) {

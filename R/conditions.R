@@ -29,6 +29,7 @@ condition_classes <- c(
   propgrad_error_file = "a file or folder that does not exist or cannot be read",
   propgrad_error_image_size = "images of sizes that do not fit",
   propgrad_error_channels = "images with channels that do not fit",
+  propgrad_error_mask = "a mask function of an intervention that failed",
   propgrad_error_device = "an unknown device name",
   propgrad_error_dependency = "a suggested package that is not installed",
   propgrad_error_direction = "an alternative the statistic cannot support",

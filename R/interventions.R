@@ -1,11 +1,27 @@
 # Gradual interventions: a specification (intervention(), torch_editor(),
 # external_editor()) and intervene(), which applies it to one image at each
 # strength. Built-in kinds run as batched tensor operations in src/torch/;
-# external editors run a user's command once per strength; edited_images()
-# ingests a folder of images edited elsewhere.
+# each kind refuses strengths outside its domain (strength_domains), and any
+# kind may be limited by a mask (R/masks.R). External editors run a user's
+# command once per strength; edited_images() ingests a folder of images
+# edited elsewhere.
 
 intervention_kinds <- c("brightness", "contrast", "saturation", "hue", "gamma", "blur",
                         "rotate", "translate", "zoom", "colour_shift", "patch", "interpolate")
+
+# The strengths each kind accepts: lower and upper bounds, whether the lower
+# bound is excluded, and how messages and the docs table name the domain.
+# Kinds not listed (hue, rotate, translate, colour_shift) take any real.
+strength_domains <- list(
+  brightness = list(lower = 0, upper = Inf, open = FALSE, label = ">= 0"),
+  contrast = list(lower = 0, upper = Inf, open = FALSE, label = ">= 0"),
+  saturation = list(lower = 0, upper = Inf, open = FALSE, label = ">= 0"),
+  gamma = list(lower = 0, upper = Inf, open = TRUE, label = "> 0"),
+  blur = list(lower = 0, upper = 100, open = FALSE, label = "0..100 (sigma in pixels)"),
+  zoom = list(lower = 0, upper = Inf, open = TRUE, label = "> 0"),
+  patch = list(lower = 0, upper = 1, open = FALSE, label = "0..1"),
+  interpolate = list(lower = 0, upper = 1, open = FALSE, label = "0..1")
+)
 
 #' A gradual intervention
 #'
@@ -13,45 +29,86 @@ intervention_kinds <- c("brightness", "contrast", "saturation", "hue", "gamma", 
 #' kind of change and the strengths (property values) to apply. Apply it with
 #' [intervene()] or use it in [explain()].
 #'
-#' | kind | strength | identity | extra arguments |
-#' |---|---|---|---|
-#' | `brightness` | multiplier | 1 | |
-#' | `contrast` | multiplier of the deviation from the mean grey | 1 | |
-#' | `saturation` | multiplier of the deviation from grey (RGB) | 1 | |
-#' | `hue` | rotation of the hue in degrees (RGB; periodic, 360) | 0 | |
-#' | `gamma` | exponent (> 0) | 1 | |
-#' | `blur` | Gaussian sigma in pixels (>= 0) | 0 | |
-#' | `rotate` | angle in degrees, counter-clockwise (periodic, 360) | 0 | `padding` |
-#' | `translate` | shift in pixels along `direction` | 0 | `direction = c(x, y)`, `padding` |
-#' | `zoom` | magnification about the centre (> 0) | 1 | `padding` |
-#' | `colour_shift` | multiplier of `colour` added inside `mask` | 0 | `colour`, `mask` |
-#' | `patch` | opacity of `patch` pasted at `position` (0..1) | 0 | `patch`, `position = c(row, col)` |
-#' | `interpolate` | weight of `target` | 0 | `target` |
+#' | kind | strength | domain | identity | extra arguments |
+#' |---|---|---|---|---|
+#' | `brightness` | multiplier | >= 0 | 1 | |
+#' | `contrast` | multiplier of the deviation from the mean grey | >= 0 | 1 | |
+#' | `saturation` | multiplier of the deviation from grey (RGB) | >= 0 | 1 | |
+#' | `hue` | rotation of the hue in degrees (RGB) | any (periodic, 360) | 0 | `space` |
+#' | `gamma` | exponent | > 0 | 1 | |
+#' | `blur` | Gaussian sigma in pixels | 0..100 | 0 | |
+#' | `rotate` | angle in degrees, counter-clockwise | any (periodic, 360) | 0 | `padding` |
+#' | `translate` | shift in pixels along `direction` | any | 0 | `direction = c(x, y)`, `padding` |
+#' | `zoom` | magnification about the centre | > 0 | 1 | `padding` |
+#' | `colour_shift` | multiplier of `colour`, added | any | 0 | `colour` |
+#' | `patch` | opacity of `patch` pasted at `position` | 0..1 | 0 | `patch`, `position = c(row, col)` |
+#' | `interpolate` | weight of `target` | 0..1 | 0 | `target` |
 #'
+#' Strengths outside the domain are refused (class `propgrad_error_number`).
 #' Results are clamped to 0..1 for colour kinds; geometric kinds resample
 #' bilinearly and fill outside the image per `padding` (`"zeros"`,
 #' `"border"` or `"reflection"`). `patch` and `target` are images (file or
-#' array); a patch with one more channel than the image uses it as alpha.
-#' `mask` is an H x W matrix in 0..1.
+#' array); a patch with one more channel than the image's colour channels
+#' uses it as alpha, and the target's alpha is not used.
+#'
+#' **Hue.** `space = "hsv"` (the default) adds `strength / 360` to the HSV
+#' hue, exactly as `torchvision.transforms.functional.adjust_hue()` with
+#' `hue_factor = strength / 360` (reduced to -180..180 degrees first): red
+#' turns to yellow at +60 and to green at +120. `space = "yiq"` instead turns
+#' the chroma plane (I, Q) of YIQ by the angle, `I' = I cos a - Q sin a`,
+#' `Q' = I sin a + Q cos a`; it keeps luma (0.299 R + 0.587 G + 0.114 B)
+#' wherever nothing clips, and positive angles turn red towards magenta,
+#' the opposite sense to HSV.
+#'
+#' **Masks.** Any kind takes `mask`, the weight of the edit at each pixel:
+#' each result is `mask * edited + (1 - mask) * image`, so 0 keeps a pixel,
+#' 1 takes the edit and values between blend. `mask` is one of
+#' * an H x W matrix in 0..1 (or logical);
+#' * a PNG or JPEG file: its grey value, or the luma of a colour file; a
+#'   file with an alpha channel that varies uses its alpha instead (a
+#'   cut-out made by erasing the background);
+#' * a function of the image, called with its H x W x C array (values
+#'   0..1) and returning an H x W matrix in 0..1, e.g. a threshold that finds
+#'   the fur. [intervene()] calls it once, [explain()] once per image.
+#'
+#' For `colour_shift` this is `image + mask * strength * colour` wherever
+#' nothing clips (clamping applies to the full shift before the blend), and
+#' exactly that for a 0/1 mask. A mask of the geometric kinds blends the
+#' moved image with the original.
+#'
+#' **Alpha.** In an image with 4 channels (RGBA) the last is alpha. Colour
+#' kinds (all but `blur`, `rotate`, `translate` and `zoom`) return it exactly
+#' as in the input; `blur` and the geometric kinds blur and move it with the
+#' image (and a mask blends it like the colours).
 #'
 #' @param kind One of the kinds above.
-#' @param strengths The property values, at least 3 (sorted on use).
-#' @param ... Extra arguments of the kind (see the table).
+#' @param strengths The property values, at least 3 (sorted on use), in the
+#'   kind's domain.
+#' @param ... Extra arguments of the kind (see the table): `space` (`"hsv"`
+#'   or `"yiq"`), `padding`, `direction`, `colour`, `patch`, `position`,
+#'   `target`.
+#' @param mask Where the intervention applies, and how strongly: `NULL` (the
+#'   whole image), a matrix, an image file or a function of the image (see
+#'   Masks).
 #' @param property A label for the property (default: `kind`).
 #' @return A `propgrad_intervention`.
 #' @export
 #' @examples
 #' intervention("brightness", seq(0.2, 1.8, length.out = 41))
 #' intervention("rotate", seq(0, 350, by = 10), padding = "border")
-intervention <- function(kind, strengths, ..., property = kind) {
+#' intervention("hue", seq(-180, 180, by = 15), space = "yiq")
+#' # Brighten only the light pixels of each image.
+#' intervention("brightness", seq(0.5, 1.5, by = 0.1),
+#'              mask = function(img) apply(img, 1:2, mean) > 0.5)
+intervention <- function(kind, strengths, ..., mask = NULL, property = kind) {
   call <- rlang::current_env()
   check_required(c("kind", "strengths"), call)
   kind <- check_choice(kind, intervention_kinds, arg = "kind", call = call)
   check_label_period(property, NULL, call)
   strengths <- check_strengths(strengths, call)
   args <- list(...)
-  allowed <- switch(kind, rotate = , zoom = "padding", translate = c("direction", "padding"),
-                    colour_shift = c("colour", "mask"), patch = c("patch", "position"),
+  allowed <- switch(kind, hue = "space", rotate = , zoom = "padding", translate = c("direction", "padding"),
+                    colour_shift = "colour", patch = c("patch", "position"),
                     interpolate = "target", character(0))
   unknown <- setdiff(names(args), allowed)
   if (length(args) && (is.null(names(args)) || any(names(args) == "") || length(unknown))) {
@@ -60,22 +117,11 @@ intervention <- function(kind, strengths, ..., property = kind) {
                   i = if (length(allowed)) "It takes {.arg {allowed}}." else "It takes no extra arguments."),
                 "propgrad_error_input", call = call)
   }
-  positive <- switch(kind, gamma = , zoom = "positive", blur = "non-negative", NULL)
-  if (identical(positive, "positive") && any(strengths <= 0)) {
-    abort_input("{kind} strengths must be positive.", "propgrad_error_number", call = call)
-  }
-  if (identical(positive, "non-negative") && any(strengths < 0)) {
-    abort_input("Blur strengths (sigma in pixels) must be non-negative.", "propgrad_error_number", call = call)
-  }
-  if (kind == "blur" && max(strengths) > 100) {
-    abort_input("Blur sigmas above 100 pixels are not supported.", "propgrad_error_number", call = call)
-  }
-  if (kind == "patch" && (any(strengths < 0) || any(strengths > 1))) {
-    abort_input("Patch opacities must lie in 0..1.", "propgrad_error_number", call = call)
-  }
-  params <- list(numbers = numeric(0), other = NULL, mask = NULL,
+  check_domain(kind, strengths, call)
+  params <- list(numbers = numeric(0), other = NULL, mask = check_mask(mask, call),
                  padding = check_choice(args$padding %||% "zeros", c("zeros", "border", "reflection"),
-                                        arg = "padding", call = call))
+                                        arg = "padding", call = call),
+                 space = check_choice(args$space %||% "hsv", c("hsv", "yiq"), arg = "space", call = call))
   if (kind == "translate") {
     d <- args$direction %||% c(1, 0)
     check_finite_numbers(d, "direction", call)
@@ -88,13 +134,6 @@ intervention <- function(kind, strengths, ..., property = kind) {
     if (is.null(args$colour)) abort_input("A colour shift needs {.arg colour} (one value per channel).", call = call)
     check_finite_numbers(args$colour, "colour", call)
     params$numbers <- as.numeric(args$colour)
-    if (!is.null(args$mask)) {
-      m <- args$mask
-      if (!is.numeric(m) || length(dim(m)) != 2 || anyNA(m) || any(m < 0 | m > 1)) {
-        abort_input("{.arg mask} must be an H x W matrix with values in 0..1.", "propgrad_error_type", call = call)
-      }
-      params$mask <- m
-    }
   }
   if (kind == "patch") {
     if (is.null(args$patch)) abort_input("A patch intervention needs {.arg patch} (an image).", call = call)
@@ -113,6 +152,17 @@ intervention <- function(kind, strengths, ..., property = kind) {
   structure(list(kind = kind, strengths = strengths, params = params, property = property,
                  period = if (kind %in% c("hue", "rotate")) 360 else NULL),
             class = "propgrad_intervention")
+}
+
+check_domain <- function(kind, strengths, call) {
+  d <- strength_domains[[kind]]
+  if (is.null(d)) return(invisible())
+  bad <- strengths[strengths < d$lower | strengths > d$upper | (d$open & strengths == d$lower)]
+  if (length(bad)) {
+    bad <- vapply(signif(bad, 4), format, "")
+    abort_input(c("{.field {kind}} strengths must be {d$label}.",
+                  x = "Outside that: {bad}."), "propgrad_error_number", call = call)
+  }
 }
 
 check_strengths <- function(strengths, call) {
@@ -141,10 +191,12 @@ check_label_period <- function(property, period, call) {
 
 #' @export
 print.propgrad_intervention <- function(x, ...) {
-  cat(sprintf("<propgrad intervention> %s: %d strengths from %s to %s%s\n", x$kind,
+  kind <- if (x$kind == "hue") sprintf("hue (%s)", toupper(x$params$space)) else x$kind
+  cat(sprintf("<propgrad intervention> %s: %d strengths from %s to %s%s\n", kind,
               length(x$strengths), format(signif(min(x$strengths), 4)),
               format(signif(max(x$strengths), 4)),
               if (is.null(x$period)) "" else sprintf(" (periodic, %g)", x$period)))
+  if (!is.null(x$params$mask)) cat("  mask:", describe_mask(x$params$mask), "\n")
   invisible(x)
 }
 
@@ -204,36 +256,39 @@ intervene <- function(image, intervention, device = "auto", batch_size = 64, nam
                                     as.integer(batch_size), NA_real_), call)
   } else {
     check_intervention_fits(intervention, img, call)
+    mask <- resolve_mask(p$mask, img, call)
     out <- torch_call(pg_torch_intervene(img, intervention$kind, intervention$strengths, p$numbers,
-                                         p$other, if (is.null(p$mask)) NULL else array(p$mask, c(1, dim(p$mask), 1)),
-                                         p$padding, device, as.integer(batch_size)), call)
+                                         p$other, if (is.null(mask)) NULL else array(mask, c(1, dim(mask), 1)),
+                                         p$padding, p$space, device, as.integer(batch_size)), call)
   }
   new_images(out, intervention$strengths, intervention$property, intervention$period, name = name)
 }
 
+# The last of 2 or 4 channels is alpha, which colour kinds leave alone.
+colour_channels <- function(channels) if (channels %in% c(2, 4)) channels - 1 else channels
+
 check_intervention_fits <- function(iv, img, call) {
   d <- dim(img)
   p <- iv$params
-  if (iv$kind %in% c("saturation", "hue") && d[4] != 3) {
-    abort_input("A {iv$kind} intervention needs an RGB image (3 channels); this one has {d[4]}.",
+  nc <- colour_channels(d[4])
+  if (iv$kind %in% c("saturation", "hue") && nc != 3) {
+    abort_input("A {iv$kind} intervention needs an RGB image (3 channels, or 4 with alpha); this one has {d[4]}.",
                 "propgrad_error_channels", call = call)
   }
-  if (iv$kind == "colour_shift") {
-    if (length(p$numbers) != d[4]) {
-      abort_input("{.arg colour} needs one value per channel ({d[4]}); it has {length(p$numbers)}.",
-                  "propgrad_error_length", call = call)
-    }
-    if (!is.null(p$mask) && !identical(as.numeric(dim(p$mask)), as.numeric(d[2:3]))) {
-      abort_input("{.arg mask} must be {d[2]} x {d[3]} like the image, not {paste(dim(p$mask), collapse = ' x ')}.",
-                  "propgrad_error_image_size", call = call)
-    }
+  if (iv$kind == "colour_shift" && length(p$numbers) != nc) {
+    abort_input(c("{.arg colour} needs one value per colour channel ({nc}); it has {length(p$numbers)}.",
+                  i = if (nc != d[4]) "Alpha is not shifted."),
+                "propgrad_error_length", call = call)
   }
-  if (iv$kind == "patch" && !dim(p$other)[4] %in% c(d[4], d[4] + 1)) {
-    abort_input("The patch needs {d[4]} channels (or {d[4] + 1} with alpha); it has {dim(p$other)[4]}.",
+  if (iv$kind == "patch" && !dim(p$other)[4] %in% c(nc, nc + 1)) {
+    abort_input("The patch needs {nc} channels (or {nc + 1} with alpha); it has {dim(p$other)[4]}.",
                 "propgrad_error_channels", call = call)
   }
-  if (iv$kind == "interpolate" && !identical(dim(p$other), d)) {
-    abort_input("The target image must have the image's size and channels ({paste(d[-1], collapse = ' x ')}).",
+  # The target's alpha, if any, is not used, so only its colour must fit.
+  target <- dim(p$other)
+  if (iv$kind == "interpolate" && (!identical(target[2:3], d[2:3]) || colour_channels(target[4]) != nc)) {
+    abort_input(c("The target image must have the image's size and colour channels ({d[2]} x {d[3]} x {nc}).",
+                  i = "It may have alpha, which is not used."),
                 "propgrad_error_image_size", call = call)
   }
 }

@@ -217,8 +217,8 @@ BEGIN_RCPP
 END_RCPP
 }
 // pg_torch_intervene
-Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string kind, std::vector<double> strengths, std::vector<double> numbers, Rcpp::Nullable<Rcpp::NumericVector> other, Rcpp::Nullable<Rcpp::NumericVector> mask, std::string padding, std::string device, int batch_size);
-RcppExport SEXP _propgrad_pg_torch_intervene(SEXP imageSEXP, SEXP kindSEXP, SEXP strengthsSEXP, SEXP numbersSEXP, SEXP otherSEXP, SEXP maskSEXP, SEXP paddingSEXP, SEXP deviceSEXP, SEXP batch_sizeSEXP) {
+Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string kind, std::vector<double> strengths, std::vector<double> numbers, Rcpp::Nullable<Rcpp::NumericVector> other, Rcpp::Nullable<Rcpp::NumericVector> mask, std::string padding, std::string space, std::string device, int batch_size);
+RcppExport SEXP _propgrad_pg_torch_intervene(SEXP imageSEXP, SEXP kindSEXP, SEXP strengthsSEXP, SEXP numbersSEXP, SEXP otherSEXP, SEXP maskSEXP, SEXP paddingSEXP, SEXP spaceSEXP, SEXP deviceSEXP, SEXP batch_sizeSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< Rcpp::NumericVector >::type image(imageSEXP);
@@ -228,9 +228,10 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::NumericVector> >::type other(otherSEXP);
     Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::NumericVector> >::type mask(maskSEXP);
     Rcpp::traits::input_parameter< std::string >::type padding(paddingSEXP);
+    Rcpp::traits::input_parameter< std::string >::type space(spaceSEXP);
     Rcpp::traits::input_parameter< std::string >::type device(deviceSEXP);
     Rcpp::traits::input_parameter< int >::type batch_size(batch_sizeSEXP);
-    rcpp_result_gen = Rcpp::wrap(pg_torch_intervene(image, kind, strengths, numbers, other, mask, padding, device, batch_size));
+    rcpp_result_gen = Rcpp::wrap(pg_torch_intervene(image, kind, strengths, numbers, other, mask, padding, space, device, batch_size));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -299,7 +300,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_torch_predict", (DL_FUNC) &_propgrad_pg_torch_predict, 5},
     {"_propgrad_pg_torch_preprocess", (DL_FUNC) &_propgrad_pg_torch_preprocess, 3},
     {"_propgrad_pg_torch_save_script", (DL_FUNC) &_propgrad_pg_torch_save_script, 3},
-    {"_propgrad_pg_torch_intervene", (DL_FUNC) &_propgrad_pg_torch_intervene, 9},
+    {"_propgrad_pg_torch_intervene", (DL_FUNC) &_propgrad_pg_torch_intervene, 10},
     {"_propgrad_pg_torch_edit", (DL_FUNC) &_propgrad_pg_torch_edit, 5},
     {"_propgrad_pg_torch_tensors", (DL_FUNC) &_propgrad_pg_torch_tensors, 1},
     {"_propgrad_pg_torch_copy", (DL_FUNC) &_propgrad_pg_torch_copy, 1},

@@ -225,7 +225,8 @@ Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string ki
                                        std::vector<double> strengths, std::vector<double> numbers,
                                        Rcpp::Nullable<Rcpp::NumericVector> other,
                                        Rcpp::Nullable<Rcpp::NumericVector> mask,
-                                       std::string padding, std::string device, int batch_size) {
+                                       std::string padding, std::string space, std::string device,
+                                       int batch_size) {
 #ifdef HAVE_LIBTORCH
   return guarded([&] {
     tx::Intervention spec;
@@ -235,6 +236,7 @@ Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string ki
     spec.other = optional_view(other);
     spec.mask = optional_view(mask);
     spec.padding = padding;
+    spec.space = space;
     RImageAllocator result;
     tx::intervene(image_view(image), spec, device, batch_size, result.callback(),
                   r_interrupt_pending);

@@ -1,8 +1,9 @@
 // Standalone check of propgrad's LibTorch code without R: runs every
-// built-in intervention and a small TorchScript model on the CPU and, when
-// LibTorch sees a CUDA device, on CUDA too, reports the largest difference
-// and timings, and exits non-zero when CUDA and CPU disagree by more than
-// 1e-4. Built by tools/torch-check.sh against any LibTorch tree.
+// built-in intervention (both hue spaces, and soft masks on an RGBA image)
+// and a small TorchScript model on the CPU and, when LibTorch sees a CUDA
+// device, on CUDA too, reports the largest difference and timings, and
+// exits non-zero when CUDA and CPU disagree by more than 1e-4. Built by
+// tools/torch-check.sh against any LibTorch tree.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -53,19 +54,34 @@ int main(int argc, char** argv) {
               static_cast<long long>(size), static_cast<long long>(steps));
   std::mt19937_64 rng(1);
   std::uniform_real_distribution<double> unif(0.05, 0.95);
-  std::vector<double> pixels(static_cast<size_t>(size * size * 3)), other(pixels.size());
+  std::vector<double> pixels(static_cast<size_t>(size * size * 4)), other(pixels.size());
+  std::vector<double> weights(static_cast<size_t>(size * size));
   for (auto& v : pixels) v = unif(rng);
   for (auto& v : other) v = unif(rng);
+  for (auto& v : weights) v = unif(rng);
+  // The first three planes are an RGB image; all four an RGBA one.
   tx::ImageView image{pixels.data(), 1, size, size, 3};
+  tx::ImageView image_rgba{pixels.data(), 1, size, size, 4};
   tx::ImageView second{other.data(), 1, size, size, 3};
+  tx::ImageView mask{weights.data(), 1, size, size, 1};
 
-  struct Case { std::string kind; double lo, hi; std::vector<double> numbers; };
+  struct Case {
+    std::string kind;
+    double lo, hi;
+    std::vector<double> numbers;
+    std::string space = "hsv";
+    bool masked_rgba = false;  // a soft mask on an RGBA image
+  };
   std::vector<Case> cases = {{"brightness", 0.2, 1.8, {}}, {"contrast", 0.2, 1.8, {}},
                              {"saturation", 0, 2, {}},     {"hue", 0, 359, {}},
                              {"gamma", 0.5, 2, {}},        {"blur", 0, 4, {}},
                              {"rotate", 0, 359, {}},       {"translate", -20, 20, {1, 0}},
                              {"zoom", 0.5, 2, {}},         {"colour_shift", -0.3, 0.3, {1, 0, -1}},
-                             {"patch", 0, 1, {10, 10}},    {"interpolate", 0, 1, {}}};
+                             {"patch", 0, 1, {10, 10}},    {"interpolate", 0, 1, {}},
+                             {"hue", 0, 359, {}, "yiq"},
+                             {"brightness", 0.2, 1.8, {}, "hsv", true},
+                             {"hue", 0, 359, {}, "hsv", true},
+                             {"rotate", 0, 359, {}, "hsv", true}};
   std::vector<std::string> devices = {"cpu"};
   if (info.cuda_available) devices.push_back("cuda");
   int failures = 0;
@@ -74,6 +90,10 @@ int main(int argc, char** argv) {
     tx::Intervention spec;
     spec.kind = c.kind;
     spec.numbers = c.numbers;
+    spec.space = c.space;
+    if (c.masked_rgba) spec.mask = mask;
+    const std::string label = c.kind + (c.kind == "hue" ? " " + c.space : "") +
+                              (c.masked_rgba ? " mask rgba" : "");
     for (int64_t k = 0; k < steps; ++k) spec.strengths.push_back(c.lo + (c.hi - c.lo) * k / (steps - 1));
     if (c.kind == "patch" || c.kind == "interpolate") spec.other = second;
     std::vector<double> reference;
@@ -84,14 +104,15 @@ int main(int argc, char** argv) {
         out.n = n;
         return out.data.data();
       };
-      tx::intervene(image, spec, device, 64, allocate, nullptr);  // warm-up
+      const tx::ImageView& input = c.masked_rgba ? image_rgba : image;
+      tx::intervene(input, spec, device, 64, allocate, nullptr);  // warm-up
       auto start = std::chrono::steady_clock::now();
-      tx::intervene(image, spec, device, 64, allocate, nullptr);
+      tx::intervene(input, spec, device, 64, allocate, nullptr);
       const double secs = seconds_since(start);
-      std::printf("%-13s %-5s %8.1f ms", c.kind.c_str(), device.c_str(), 1000 * secs);
+      std::printf("%-24s %-5s %8.1f ms", label.c_str(), device.c_str(), 1000 * secs);
       failures += check_against_cpu(device, out.data, reference);
     }
-    if (c.kind == "brightness") last_cpu_images = reference;
+    if (c.kind == "brightness" && !c.masked_rgba) last_cpu_images = reference;
   }
 
   // A small convolutional model, compiled from TorchScript source.

@@ -1,7 +1,9 @@
 // Gradual interventions as batched tensor operations on the CPU or a CUDA
 // device: one input image, K strengths, K intervened images. Each kind maps
 // strengths to a K-batch by broadcasting (or, for blur, a small loop), so a
-// sweep costs a handful of kernel launches. Also TorchScript editors.
+// sweep costs a handful of kernel launches; a mask then blends each edited
+// image with the input, and colour kinds hand alpha back untouched. Also
+// TorchScript editors.
 #include <torch/script.h>
 
 #include <array>
@@ -30,8 +32,10 @@ void need_rgb(const torch::Tensor& x, const std::string& kind) {
   }
 }
 
-// Hue rotation by an angle in degrees: rotate the chroma plane of YIQ.
-torch::Tensor hue_rotate(const torch::Tensor& x, const std::vector<double>& degrees) {
+// Hue rotation in YIQ: the (I, Q) chroma plane turns by +angle, I' = I cos a
+// - Q sin a, Q' = I sin a + Q cos a. Luma (Y) is kept exactly where nothing
+// clips; positive angles turn red towards magenta, the opposite sense to HSV.
+torch::Tensor hue_rotate_yiq(const torch::Tensor& x, const std::vector<double>& degrees) {
   // RGB -> YIQ and its exact inverse, in double before the cast to float.
   const double t[3][3] = {{0.299, 0.587, 0.114}, {0.595716, -0.274453, -0.321263},
                           {0.211456, -0.522591, 0.311135}};
@@ -51,6 +55,49 @@ torch::Tensor hue_rotate(const torch::Tensor& x, const std::vector<double>& degr
   }
   auto m = torch::stack(mats).to(x.device(), torch::kFloat32);  // K x 3 x 3
   return torch::einsum("kij,bjhw->kihw", {m, x}).clamp(0, 1);
+}
+
+// Hue rotation in HSV, step for step torchvision's adjust_hue on float
+// images (_rgb2hsv, h = (h + degrees / 360) mod 1, _hsv2rgb), in float32 as
+// there, so results agree with it to rounding: red at +60 degrees is yellow.
+torch::Tensor hue_rotate_hsv(const torch::Tensor& x, const std::vector<double>& degrees) {
+  auto r = x.select(1, 0), g = x.select(1, 1), b = x.select(1, 2);
+  auto maxc = std::get<0>(x.max(1)), minc = std::get<0>(x.min(1));
+  // Grey pixels (max == min) get s = 0 and h = 0 without dividing by zero.
+  auto eqc = maxc == minc;
+  auto cr = maxc - minc;
+  auto ones = torch::ones_like(maxc);
+  auto s = cr / torch::where(eqc, ones, maxc);
+  auto divisor = torch::where(eqc, ones, cr);
+  auto rc = (maxc - r) / divisor, gc = (maxc - g) / divisor, bc = (maxc - b) / divisor;
+  auto hr = (maxc == r) * (bc - gc);
+  auto hg = ((maxc == g) & (maxc != r)) * (2.0 + rc - bc);
+  auto hb = ((maxc != g) & (maxc != r)) * (4.0 + gc - rc);
+  auto h = torch::fmod((hr + hg + hb) / 6.0 + 1.0, 1.0);  // 1 x H x W
+  // Degrees reduced to [-180, 180) first, the range torchvision accepts.
+  std::vector<double> factors;
+  for (double d : degrees) {
+    double a = std::fmod(d, 360.0);
+    if (a >= 180.0) a -= 360.0;
+    if (a < -180.0) a += 360.0;
+    factors.push_back(a / 360.0);
+  }
+  auto shift = torch::tensor(factors, torch::kFloat64).to(x.device(), torch::kFloat32);
+  shift = shift.view({-1, 1, 1});
+  auto hk = torch::remainder(h + shift, 1.0);  // K x H x W
+  auto i = torch::floor(hk * 6.0);
+  auto f = hk * 6.0 - i;
+  auto sector = torch::remainder(i.to(torch::kLong), 6).unsqueeze(1);  // K x 1 x H x W
+  auto sizes = hk.sizes();
+  auto v = maxc.expand(sizes);
+  auto p = (maxc * (1.0 - s)).clamp(0.0, 1.0).expand(sizes);
+  auto q = (maxc * (1.0 - s * f)).clamp(0.0, 1.0);
+  auto t = (maxc * (1.0 - s * (1.0 - f))).clamp(0.0, 1.0);
+  auto pick = [&](std::initializer_list<torch::Tensor> by_sector) {
+    return torch::stack(std::vector<torch::Tensor>(by_sector), 1).gather(1, sector);
+  };
+  return torch::cat({pick({v, q, p, p, t, v}), pick({t, v, v, q, p, p}), pick({p, p, t, v, v, q})},
+                    1);
 }
 
 // Separable Gaussian blur with edge replication; sigma 0 is the identity.
@@ -147,7 +194,9 @@ torch::Tensor apply_kind(const torch::Tensor& x, const Intervention& spec,
   }
   if (kind == "hue") {
     need_rgb(x, kind);
-    return hue_rotate(x, strengths);
+    if (spec.space == "yiq") return hue_rotate_yiq(x, strengths);
+    if (spec.space == "hsv") return hue_rotate_hsv(x, strengths);
+    throw Error("intervention", "Unknown hue space \"" + spec.space + "\".");
   }
   if (kind == "gamma") return x.clamp(0, 1).pow(s);
   if (kind == "blur") return blur(x, strengths);
@@ -168,12 +217,10 @@ torch::Tensor apply_kind(const torch::Tensor& x, const Intervention& spec,
     return warp(x, maps, spec.padding);
   }
   if (kind == "colour_shift") {
+    // intervene() applies the mask, as for every kind: a 0/1 mask gives
+    // x + s * colour inside and x outside.
     auto colour = torch::tensor(spec.numbers, torch::kFloat64).to(device, torch::kFloat32);
-    colour = colour.view({1, -1, 1, 1});
-    torch::Tensor mask = spec.mask.empty()
-                             ? torch::ones({1, 1, x.size(2), x.size(3)}, x.options())
-                             : to_tensor(spec.mask, device);
-    return (x + s * colour * mask).clamp(0, 1);
+    return (x + s * colour.view({1, -1, 1, 1})).clamp(0, 1);
   }
   if (kind == "patch") {
     auto placed = place_patch(x, to_tensor(spec.other, device),
@@ -183,10 +230,26 @@ torch::Tensor apply_kind(const torch::Tensor& x, const Intervention& spec,
     return x * (1 - m) + m * placed.first;
   }
   if (kind == "interpolate") {
-    auto target = to_tensor(spec.other, device);
+    // x holds the colour channels only; the target's alpha is not used.
+    auto target = to_tensor(spec.other, device).narrow(1, 0, x.size(1));
     return x * (1 - s) + target * s;
   }
   throw Error("intervention", "Unknown intervention \"" + kind + "\".");
+}
+
+bool moves_pixels(const std::string& kind) {
+  return kind == "blur" || kind == "rotate" || kind == "translate" || kind == "zoom";
+}
+
+// Copies the input's alpha plane, as doubles, into each of the k images at
+// out, so that colour kinds return it bit for bit.
+void copy_alpha(const ImageView& image, double* out, int64_t k) {
+  const int64_t plane = image.h * image.w;
+  const double* alpha = image.data + plane * (image.c - 1);
+  double* target = out + k * plane * (image.c - 1);
+  for (int64_t p = 0; p < plane; ++p) {
+    for (int64_t j = 0; j < k; ++j) target[p * k + j] = alpha[p];
+  }
 }
 
 }  // namespace
@@ -197,14 +260,26 @@ void intervene(const ImageView& image, const Intervention& spec, const std::stri
   const torch::Device dev = parse_device(device);
   try {
     torch::Tensor x = to_tensor(image, dev);
+    // Colour kinds see the colour channels only; alpha is put back after.
+    const bool keep_alpha = (image.c == 2 || image.c == 4) && !moves_pixels(spec.kind);
+    torch::Tensor colour = keep_alpha ? x.narrow(1, 0, image.c - 1) : x;
+    torch::Tensor mask = spec.mask.empty() ? torch::Tensor() : to_tensor(spec.mask, dev);
     const int64_t k = static_cast<int64_t>(spec.strengths.size());
     double* out = allocate(k, image.h, image.w, image.c);
     for (int64_t start = 0; start < k; start += batch_size) {
       if (interrupted && interrupted()) throw Error("interrupt", "Interrupted.");
       const int64_t end = std::min(k, start + batch_size);
       std::vector<double> part(spec.strengths.begin() + start, spec.strengths.begin() + end);
-      write_batch(apply_kind(x, spec, part, dev), out, k, start);
+      torch::Tensor y = apply_kind(colour, spec, part, dev);
+      // Written as m * y + (1 - m) * x, a 0/1 mask returns y or x exactly.
+      if (mask.defined()) y = y * mask + colour * (1 - mask);
+      if (keep_alpha) {
+        auto alpha = x.narrow(1, image.c - 1, 1).expand({end - start, 1, -1, -1});
+        y = torch::cat({y, alpha}, 1);
+      }
+      write_batch(y, out, k, start);
     }
+    if (keep_alpha) copy_alpha(image, out, k);
   } catch (const c10::Error& e) {
     throw Error("intervention", "The " + spec.kind + " intervention failed: " + describe(e));
   }

@@ -117,11 +117,15 @@ struct Intervention {
   std::vector<double> numbers;  // colour (colour_shift), direction (translate),
                                 // position top/left (patch)
   ImageView other;              // patch (patch) or target image (interpolate)
-  ImageView mask;               // H x W mask (colour_shift), may be empty
+  ImageView mask;               // 1 x H x W x 1 weights in 0..1, may be empty
   std::string padding = "zeros";  // zeros, border, reflection (geometric kinds)
+  std::string space = "hsv";    // hsv or yiq (hue)
 };
 // Images in strength order, computed batch_size strengths at a time and
-// written into memory from allocate.
+// written into memory from allocate. With a mask each image is
+// mask * edited + (1 - mask) * image. The last channel of a 2- or 4-channel
+// image is alpha: colour kinds leave it exactly as in the input (copied, not
+// computed in float); blur and the geometric kinds move it with the image.
 void intervene(const ImageView& image, const Intervention& spec, const std::string& device,
                int64_t batch_size, const Allocator& allocate, const InterruptCheck& interrupted);
 

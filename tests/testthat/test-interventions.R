@@ -16,9 +16,11 @@ test_that("identity strengths return the image", {
   expect_equal(one("blur", c(0, 1, 2))[1, , , ], img, tolerance = 1e-6)
   expect_equal(one("zoom", c(0.5, 1, 2))[2, , , ], img, tolerance = 1e-5)
   expect_equal(one("translate", c(-2, 0, 2))[2, , , ], img, tolerance = 1e-5)
-  hue <- one("hue", c(0, 120, 360))
-  expect_equal(hue[1, , , ], img, tolerance = 1e-5)
-  expect_equal(hue[3, , , ], img, tolerance = 1e-5)
+  for (space in c("hsv", "yiq")) {
+    hue <- one("hue", c(0, 120, 360), space = space)
+    expect_equal(hue[1, , , ], img, tolerance = 1e-5)
+    expect_equal(hue[3, , , ], img, tolerance = 1e-5)
+  }
   rot <- one("rotate", c(0, 90, 360))
   expect_equal(rot[1, , , ], img, tolerance = 1e-5)
   expect_equal(rot[3, , , ], img, tolerance = 1e-5)
@@ -38,8 +40,8 @@ test_that("interventions match hand-computed results", {
   for (ch in 1:3) expect_equal(sat[1, , , ch], gray, tolerance = 1e-6)
   con <- intervene(img, intervention("contrast", c(0, 0.5, 1)), device = "cpu")$images
   expect_equal(con[2, , , ], (img - mean(gray)) * 0.5 + mean(gray), tolerance = 1e-6)
-  # Hue rotation keeps luma (the Y of YIQ) wherever nothing clips.
-  hue <- intervene(img, intervention("hue", c(0, 60, 200)), device = "cpu")$images
+  # Hue rotation in YIQ keeps luma (its Y) wherever nothing clips.
+  hue <- intervene(img, intervention("hue", c(0, 60, 200), space = "yiq"), device = "cpu")$images
   luma <- function(a) 0.299 * a[, , 1] + 0.587 * a[, , 2] + 0.114 * a[, , 3]
   clipped <- apply(hue[3, , , ], 1:2, function(v) any(v <= 0 | v >= 1))
   expect_equal(luma(hue[3, , , ])[!clipped], gray[!clipped], tolerance = 1e-5)
@@ -146,6 +148,36 @@ test_that("bad intervention arguments give classed errors", {
 })
 
 
+# Issue 13: negative brightness, contrast or saturation gave black or
+# inverted images, and interpolation beyond 0..1 left the 0..1 range.
+test_that("each kind refuses strengths outside its domain, and names it", {
+  patch <- array(0, c(2, 2, 3))
+  outside <- list(brightness = c(-0.5, 0, 1), contrast = c(-1, 0, 1), saturation = c(-0.1, 0, 1),
+                  gamma = c(0, 1, 2), blur = c(0, 50, 100.5), zoom = c(0, 1, 2), patch = c(0, 0.5, 1.2),
+                  interpolate = c(-0.25, 0, 1))
+  for (kind in names(outside)) {
+    extra <- switch(kind, patch = list(patch = patch), interpolate = list(target = patch), list())
+    expect_error(do.call(intervention, c(list(kind, outside[[kind]]), extra)), "strengths must be",
+                 class = "propgrad_error_number", info = kind)
+  }
+  # The edges of closed domains, and any real for the rest, are fine.
+  inside <- list(brightness = c(0, 1, 5), contrast = c(0, 1, 5), saturation = c(0, 1, 5),
+                 gamma = c(1e-3, 1, 9), blur = c(0, 50, 100), zoom = c(0.01, 1, 9), hue = c(-900, 0, 900),
+                 rotate = c(-900, 0, 900), translate = c(-50, 0, 50), colour_shift = c(-3, 0, 3))
+  for (kind in names(inside)) {
+    extra <- if (kind == "colour_shift") list(colour = 1) else list()
+    iv <- do.call(intervention, c(list(kind, inside[[kind]]), extra))
+    expect_equal(iv$strengths, inside[[kind]], info = kind)
+  }
+  expect_equal(intervention("interpolate", c(0, 0.5, 1), target = patch)$strengths, c(0, 0.5, 1))
+  expect_snapshot(error = TRUE, cnd_class = TRUE, {
+    intervention("brightness", c(-0.5, -0.25, 0, 1))
+    intervention("gamma", c(0, 1, 2))
+    intervention("blur", c(-1, 0, 101))
+    intervention("interpolate", c(0, 0.5, 1.5), target = patch)
+  })
+})
+
 test_that("intervention() sorts strengths, labels the property and marks periodic kinds", {
   iv <- intervention("brightness", c(1.5, 0.5, 1))
   expect_s3_class(iv, "propgrad_intervention")
@@ -221,7 +253,8 @@ test_that("print shows the kind, the strengths and the period", {
   expect_output(print(intervention("brightness", seq(0.2, 1.8, length.out = 41))),
                 "<propgrad intervention> brightness: 41 strengths from 0.2 to 1.8", fixed = TRUE)
   expect_output(print(intervention("hue", c(20, 0, 10))),
-                "<propgrad intervention> hue: 3 strengths from 0 to 20 (periodic, 360)", fixed = TRUE)
+                "<propgrad intervention> hue (HSV): 3 strengths from 0 to 20 (periodic, 360)", fixed = TRUE)
+  expect_output(print(intervention("hue", c(20, 0, 10), space = "yiq")), "hue (YIQ): 3 strengths", fixed = TRUE)
   expect_output(print(intervention("gamma", c(1 / 3, 1, 2.123456))), "from 0.3333 to 2.123$")
   iv <- intervention("blur", 0:2)
   expect_output(expect_invisible(print(iv)), "blur")

@@ -46,7 +46,7 @@ test_that("keep_null honours both the general and its own limit", {
 
 test_that("interventions refuse outputs above the limit before running", {
   img <- array(0.5, c(20, 20, 3))
-  many <- intervention("brightness", seq(-0.5, 0.5, length.out = 360))
+  many <- intervention("brightness", seq(0.5, 1.5, length.out = 360))
   # 360 x 20 x 20 x 3 doubles = 3.5 MB
   expect_error(withr::with_options(list(propgrad.max_bytes = 1e6), intervene(img, many)),
                "360 steps of a 20 x 20 x 3 image", class = "propgrad_error_memory")
