@@ -69,7 +69,8 @@ condition_classes <- c(
   propgrad_message_sorted = "steps were sorted by their property values",
   propgrad_message_ties = "repeated property values were averaged",
   propgrad_message_n_perm = "the number of shuffles chosen by n_perm = \"auto\"",
-  propgrad_message_written = "files were written"
+  propgrad_message_written = "files were written",
+  propgrad_message_channels = "grey or RGBA images were converted to RGB for a model"
 )
 
 check_condition_class <- function(class) {

@@ -1,6 +1,8 @@
-// TorchScript models: loading, preprocessing on the device and batched
-// inference without autograd; also compiling and saving small TorchScript
-// modules from source (used by tests, examples and users' toy models).
+// TorchScript models: loading, preprocessing on the device (resize and crop
+// with core/resize.h's matrices) and batched inference without autograd,
+// over images that may differ in size until preprocessed; also compiling
+// and saving small TorchScript modules from source (used by tests, examples
+// and users' toy models).
 #include <torch/script.h>
 
 #include "tensors.h"
@@ -24,10 +26,25 @@ Model::~Model() = default;
 
 const std::string& Model::device() const { return impl_->device_name; }
 
+// Resize and centre crop with the core's per-axis matrices (the one home of
+// torchvision's arithmetic): out = Wy x Wx^T for every image and channel, as
+// two matrix products on the device.
+static torch::Tensor resize_tensor(const torch::Tensor& x, const resize::Spec& spec) {
+  const int64_t h = x.size(2), w = x.size(3);
+  resize::Matrices m = resize::matrices(spec, h, w);
+  auto opts = torch::TensorOptions().dtype(torch::kFloat64);
+  // .to() copies, so the tensors outlive m.
+  auto rows = torch::from_blob(m.rows.data(), {m.out.height, h}, opts).to(x.device(), torch::kFloat32);
+  auto cols = torch::from_blob(m.cols.data(), {m.out.width, w}, opts).to(x.device(), torch::kFloat32);
+  // Shrink first along the axis that leaves less work for the second product.
+  const double oh = static_cast<double>(m.out.height), ow = static_cast<double>(m.out.width);
+  const double rows_first = oh * h * w + oh * w * ow, cols_first = h * w * ow + oh * h * ow;
+  if (rows_first <= cols_first) return torch::matmul(torch::matmul(rows, x), cols.t());
+  return torch::matmul(rows, torch::matmul(x, cols.t()));
+}
+
 static torch::Tensor preprocess_tensor(torch::Tensor x, const Preprocess& pre) {
-  if (pre.height > 0) {
-    x = torch::upsample_bilinear2d(x, {pre.height, pre.width}, /*align_corners=*/false);
-  }
+  if (pre.resize.active()) x = resize_tensor(x, pre.resize);
   if (pre.scale != 1.0) x = x * pre.scale;
   const int64_t channels = x.size(1);
   if (!pre.mean.empty()) {
@@ -60,16 +77,43 @@ static torch::Tensor output_tensor(const c10::IValue& value) {
                                   ", not a tensor (or a tuple starting with one).");
 }
 
-Matrix Model::predict(const ImageView& images, const Preprocess& pre, int64_t batch_size,
-                      OutputType type, const InterruptCheck& interrupted) const {
+// Images first..first+count-1 of the chunks, each preprocessed with its own
+// chunk's size, as one batch.
+static torch::Tensor chunk_batch(const std::vector<ImageView>& chunks, int64_t first,
+                                 int64_t count, const Preprocess& pre,
+                                 const torch::Device& device) {
+  std::vector<torch::Tensor> parts;
+  int64_t skipped = 0;
+  for (const ImageView& c : chunks) {
+    if (count == 0) break;
+    if (first >= skipped + c.n) {
+      skipped += c.n;
+      continue;
+    }
+    const int64_t offset = first - skipped, take = std::min(count, c.n - offset);
+    parts.push_back(preprocess_tensor(batch_to_tensor(c, offset, take, device), pre));
+    if (!parts.back().sizes().slice(1).equals(parts.front().sizes().slice(1))) {
+      throw Error("model_input", "Images of different sizes remain different after preprocessing; "
+                                 "they cannot form one batch.");
+    }
+    first += take;
+    count -= take;
+    skipped += c.n;
+  }
+  return parts.size() == 1 ? parts[0] : torch::cat(parts, 0);
+}
+
+Matrix Model::predict(const std::vector<ImageView>& chunks, const Preprocess& pre,
+                      int64_t batch_size, OutputType type, const InterruptCheck& interrupted) const {
   c10::InferenceMode guard;
   Matrix out;
-  out.rows = images.n;
+  out.rows = 0;
+  for (const ImageView& c : chunks) out.rows += c.n;
   std::vector<torch::Tensor> pieces;
-  for (int64_t start = 0; start < images.n; start += batch_size) {
+  for (int64_t start = 0; start < out.rows; start += batch_size) {
     if (interrupted && interrupted()) throw Error("interrupt", "Interrupted.");
-    const int64_t count = std::min(batch_size, images.n - start);
-    torch::Tensor x = preprocess_tensor(batch_to_tensor(images, start, count, impl_->device), pre);
+    const int64_t count = std::min(batch_size, out.rows - start);
+    torch::Tensor x = chunk_batch(chunks, start, count, pre, impl_->device);
     torch::Tensor y;
     try {
       y = output_tensor(impl_->module.forward({x}));
@@ -93,7 +137,6 @@ Matrix Model::predict(const ImageView& images, const Preprocess& pre, int64_t ba
                                       std::to_string(y.dim()) + " dimensions. Use type = \"raw\".");
     }
     y = y.reshape({count, -1}).to(torch::kFloat64);
-    if (type == OutputType::Prob) y = torch::softmax(y, 1);
     pieces.push_back(y.to(torch::kCPU));
   }
   torch::Tensor all = torch::cat(pieces, 0);

@@ -77,8 +77,9 @@ test_that("bad models, files, shapes and devices give classed errors", {
   expect_error(torch_model(truncated, device = "cpu"), class = "propgrad_error_torch_model_file")
   m <- torch_model(good, device = "cpu")
   expect_error(predict(m, test_image()), class = "propgrad_error_torch_model_input")
-  expect_error(predict(m, array(0.5, c(2, 2, 1))), class = "propgrad_error_torch_model_input")
-  expect_snapshot(predict(m, test_image(), preprocess = torch_preprocess(mean = 0.5, sd = 0.2)),
+  expect_error(predict(m, array(0.5, c(2, 2, 1)), preprocess = torch_preprocess(to_rgb = FALSE)),
+               class = "propgrad_error_torch_model_input")
+  expect_snapshot(predict(m, test_image(), preprocess = torch_preprocess(mean = c(0.5, 0.4), sd = 0.2)),
                   error = TRUE, cnd_class = TRUE)
   expect_error(predict(m, array(0.5, c(1, 2, 2, 3)), type = "prob"), NA)
   raw_model <- torch_model(script_model("def forward(self, x):\n    return x"), device = "cpu")
