@@ -70,7 +70,8 @@ condition_classes <- c(
   propgrad_message_ties = "repeated property values were averaged",
   propgrad_message_n_perm = "the number of shuffles chosen by n_perm = \"auto\"",
   propgrad_message_written = "files were written",
-  propgrad_message_channels = "grey or RGBA images were converted to RGB for a model"
+  propgrad_message_channels = "grey or RGBA images were converted to RGB for a model",
+  propgrad_message_preprocess = "images went to a model unresized and unnormalised; the usual preprocessing is shown"
 )
 
 check_condition_class <- function(class) {

@@ -4,7 +4,8 @@
 # matrix per axis; the torch code applies the matrices on the device, and
 # resize_images() here multiplies them in R, so it needs no LibTorch. This
 # file also decides how images of different sizes are batched for predict(),
-# and gives predict()'s one-off message when channels are converted.
+# and gives predict()'s one-off messages (channels converted, preprocessing
+# apparently forgotten).
 
 #' Preprocessing for a torch model
 #'
@@ -239,9 +240,12 @@ image_chunks <- function(set, preprocess, call) {
   list(chunks = lapply(set, function(img) array(img, c(1L, dim(img)))), names = names(set))
 }
 
-# Which of predict()'s one-off messages were given.
-predict_notes <- function() {
+# Which of predict()'s one-off messages were given, and whether the user
+# left `preprocess` at its default: explain() makes one for all its
+# predict() calls, so each message appears once per explain().
+predict_notes <- function(default_preprocess) {
   notes <- new.env(parent = emptyenv())
+  notes$default_preprocess <- default_preprocess
   notes$shown <- character(0)
   notes
 }
@@ -270,4 +274,17 @@ rgb_images <- function(set, notes) {
                        i = "Grey is repeated over three channels and alpha dropped; {.code torch_preprocess(to_rgb = FALSE)} keeps the channels."),
               "propgrad_message_channels")
   if (is.list(set)) lapply(set, convert) else convert(set)
+}
+
+# Images of photo size sent without any preprocessing are most often a
+# forgotten torch_preprocess(): say so once, with the usual pipeline.
+suggest_preprocess <- function(chunks, notes) {
+  if (!isTRUE(notes$default_preprocess)) return(invisible())
+  # Without resizing, the images were batched because they share one size.
+  hw <- dim(chunks[[1]])[2:3]
+  if (max(hw) <= 256 && min(hw) < 224) return(invisible())
+  inform_once(notes, c("The images go to the model at {hw[1]} x {hw[2]}, without resizing or normalisation.",
+                       i = "ImageNet models usually need {.code preprocess = torch_preprocess(size = 256, crop = 224, mean = c(0.485, 0.456, 0.406), sd = c(0.229, 0.224, 0.225))}.",
+                       i = "Give {.code preprocess = torch_preprocess()} to send them as they are."),
+              "propgrad_message_preprocess")
 }

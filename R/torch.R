@@ -157,6 +157,11 @@ check_predict_memory <- function(chunks, out, batch_size, call) {
 #' width)`, or `crop`); otherwise the error has class
 #' `propgrad_error_image_size`.
 #'
+#' When `preprocess` is not given and the images are photo-sized (a side
+#' over 256 pixels, or both at least 224), a message of class
+#' `propgrad_message_preprocess` shows the usual ImageNet pipeline: such
+#' images are rarely meant to reach a model unresized and unnormalised.
+#'
 #' @param object A [torch_model()].
 #' @param images Image file paths (PNG/JPEG), an H x W x C or N x H x W x C
 #'   array, a list of H x W x C arrays, or an [intervene()] result; values
@@ -171,6 +176,8 @@ check_predict_memory <- function(chunks, out, batch_size, call) {
 #' @param classes Optional column names (one per output).
 #' @param range `"auto"` (values above 1 mean 0..255), `"unit"` or `"byte"`.
 #' @param ... Unused.
+#' @param .notes Internal: lets [explain()] give each message once for all
+#'   its predictions.
 #' @return A matrix with one row per image and one column per output.
 #' @export
 #' @method predict propgrad_torch_model
@@ -186,17 +193,19 @@ check_predict_memory <- function(chunks, out, batch_size, call) {
 #' }
 predict.propgrad_torch_model <- function(object, images, type = c("prob", "logits", "raw"),
                                          preprocess = torch_preprocess(), batch_size = 32,
-                                         classes = NULL, range = c("auto", "unit", "byte"), ...) {
+                                         classes = NULL, range = c("auto", "unit", "byte"), ...,
+                                         .notes = NULL) {
   call <- rlang::current_env()
   check_torch(call)
   type <- check_choice(type, c("prob", "logits", "raw"), arg = "type", call = call)
   check_whole(batch_size, 1, 1e5, arg = "batch_size", call = call)
   check_preprocess_class(preprocess, call)
-  notes <- predict_notes()
+  notes <- .notes %||% predict_notes(missing(preprocess))
   set <- as_image_set(images, range = range, call = call, channels = 1:4)
   if (preprocess$to_rgb) set <- rgb_images(set, notes)
   input <- image_chunks(set, preprocess, call)
   preprocess <- check_preprocess(preprocess, dim(input$chunks[[1]])[4], call)
+  suggest_preprocess(input$chunks, notes)
   check_predict_memory(input$chunks, output_size(input$chunks[[1]], preprocess, call), batch_size,
                        call)
   out <- torch_call(pg_torch_predict(object$pointer, input$chunks, preprocess, as.integer(batch_size),

@@ -1,11 +1,12 @@
 # Preprocessing as torchvision does it (R/preprocess.R; the weights come
 # from src/core/resize.cpp): resize with and without antialiasing, centre
-# crops, channel conversion and images of different sizes in one predict()
-# call. Reference values were computed with Python's torch 1.13.1 and
-# torchvision 0.14.1 (Debian python3-torch, python3-torchvision) from the
-# same formula images, in double precision for resizing (float32 for the
-# models); the snippets are in the comments. Resizing and cropping need no
-# LibTorch and are tested without it; predict() tests skip without it.
+# crops, channel conversion, images of different sizes in one predict()
+# call, and the message for a forgotten torch_preprocess(). Reference values
+# were computed with Python's torch 1.13.1 and torchvision 0.14.1 (Debian
+# python3-torch, python3-torchvision) from the same formula images, in
+# double precision for resizing (float32 for the models); the snippets are
+# in the comments. Resizing and cropping need no LibTorch and are tested
+# without it; predict() tests skip without it.
 
 # Every test image is k / 255 for whole k, so PNG files hold it exactly.
 # Python: i, j, k = np.meshgrid(np.arange(h), np.arange(w), np.arange(c), indexing="ij")
@@ -276,4 +277,36 @@ test_that("one mean and sd apply to every channel, as Normalize broadcasts", {
                predict(m, img, type = "raw", preprocess = torch_preprocess(mean = c(0.1, 0.2, 0.3), sd = rep(0.5, 3))))
   expect_error(predict(m, img, preprocess = torch_preprocess(mean = c(0.5, 0.5), sd = 0.5)),
                class = "propgrad_error_channels")
+})
+
+# Counts messages of `class`, muffling all.
+count_messages <- function(expr, class) {
+  n <- 0
+  withCallingHandlers(expr, message = function(m) {
+    if (inherits(m, class)) n <<- n + 1
+    invokeRestart("muffleMessage")
+  })
+  n
+}
+
+test_that("a forgotten torch_preprocess() gets one message per call, one per explain()", {
+  skip_without_torch()
+  m <- torch_model(script_model(luma_code), device = "cpu")
+  big <- array(0.5, c(2, 300, 260, 3))
+  expect_snapshot(out <- predict(m, big, type = "raw"))
+  expect_equal(count_messages(predict(m, big, type = "raw"), "propgrad_message_preprocess"), 1)
+  expect_equal(count_messages(predict(m, array(0.5, c(1, 224, 224, 3)), type = "raw"),
+                              "propgrad_message_preprocess"), 1)
+  # Given explicitly, or small images: no message.
+  expect_no_message(predict(m, big, type = "raw", preprocess = torch_preprocess()))
+  expect_no_message(predict(m, array(0.5, c(1, 100, 200, 3)), type = "raw"))
+  images <- list(a = big[1, , , ], b = big[2, , , ] * 0.8)
+  iv <- intervention("brightness", seq(0.5, 1.5, length.out = 5))
+  n <- count_messages(suppressWarnings(explain(images, iv, m, type = "raw", n_perm = 99, seed = 1,
+                                               device = "cpu")), "propgrad_message_preprocess")
+  expect_equal(n, 1)
+  n <- count_messages(suppressWarnings(explain(images, iv, m, type = "raw", n_perm = 99, seed = 1,
+                                               preprocess = torch_preprocess(size = 32), device = "cpu")),
+                      "propgrad_message_preprocess")
+  expect_equal(n, 0)
 })
