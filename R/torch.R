@@ -170,7 +170,10 @@ check_predict_memory <- function(chunks, out, batch_size, call) {
 #' @param type `"prob"` (softmax over the model's outputs, as
 #'   `torch.softmax(model(x), 1)`), `"logits"` (the outputs as returned,
 #'   which must be batch x classes) or `"raw"` (any output, flattened to one
-#'   row per image).
+#'   row per image). `"prob"` refuses a model whose outputs are already
+#'   probabilities (it ends in softmax) and a model with one output (a
+#'   softmax over one column is always 1); use `"logits"` or `"raw"` for
+#'   those (class `propgrad_error_torch_model_output`).
 #' @param preprocess A [torch_preprocess()] specification.
 #' @param batch_size Images per forward pass.
 #' @param classes Optional column names (one per output).
@@ -224,8 +227,20 @@ predict.propgrad_torch_model <- function(object, images, type = c("prob", "logit
   out
 }
 
-# type = "prob": the softmax of the logits, row by row.
+# type = "prob": softmax of logits, refusing outputs for which it means
+# nothing (one column) or that are probabilities already (softmax again
+# would flatten them towards uniform).
 softmax_rows <- function(logits, call) {
+  if (ncol(logits) == 1) {
+    pg_abort(c("The model has one output, and a softmax over one output is always 1.",
+               i = "Use {.code type = \"logits\"} or {.code \"raw\"}; an output that ends in a sigmoid is already a probability."),
+             "propgrad_error_torch_model_output", call = call, input = TRUE)
+  }
+  if (all(logits >= 0 & logits <= 1) && all(abs(rowSums(logits) - 1) <= 1e-6)) {
+    pg_abort(c("The model's outputs are already probabilities (each row lies in 0..1 and sums to 1): it ends in a softmax.",
+               i = "Use {.code type = \"raw\"} (or {.code \"logits\"}) to take the outputs as they are."),
+             "propgrad_error_torch_model_output", call = call, input = TRUE)
+  }
   e <- exp(logits - apply(logits, 1, max))
   e / rowSums(e)
 }

@@ -63,6 +63,24 @@ test_that("predict reads files and arrays alike, and returns probabilities or lo
   expect_equal(rowSums(p), c(1, 1), tolerance = 1e-12, ignore_attr = TRUE)
 })
 
+test_that("type = \"prob\" refuses outputs that are probabilities already, or one column", {
+  skip_without_torch()
+  imgs <- list(test_image(seed = 1), test_image(seed = 2))
+  soft <- torch_model(script_model("def forward(self, x):\n    return torch.softmax(x.mean(dim=[2, 3]) * 5, 1)"),
+                      device = "cpu")
+  expect_snapshot(predict(soft, imgs), error = TRUE, cnd_class = TRUE)
+  raw <- predict(soft, imgs, type = "raw")
+  expect_equal(unname(rowSums(raw)), c(1, 1), tolerance = 1e-6)
+  # Logits that lie in 0..1 but do not sum to 1 are still logits.
+  half <- torch_model(script_model("def forward(self, x):\n    return x.mean(dim=[2, 3]) * 0.2"), device = "cpu")
+  p <- predict(half, imgs)
+  expect_equal(unname(p), unname(exp(predict(half, imgs, type = "logits")) /
+                                   rowSums(exp(predict(half, imgs, type = "logits")))), tolerance = 1e-12)
+  one <- torch_model(script_model(luma_code), device = "cpu")
+  expect_snapshot(predict(one, imgs), error = TRUE, cnd_class = TRUE)
+  expect_equal(dim(predict(one, imgs, type = "logits")), c(2L, 1L))
+})
+
 test_that("bad models, files, shapes and devices give classed errors", {
   skip_without_torch()
   dir <- withr::local_tempdir()
