@@ -1,8 +1,9 @@
 # Preprocessing images for a torch model as a torchvision pipeline does it:
 # Resize (antialiased), CenterCrop, Normalize, and PIL's convert("RGB").
 # The resize and crop arithmetic lives in src/core/resize.cpp, as one weight
-# matrix per axis; the torch code applies the matrices on the device, and
-# resize_images() here multiplies them in R, so it needs no LibTorch. This
+# matrix per axis; the torch code applies the matrices (by their bands of
+# non-zeros) on the device, and resize_images() here multiplies them in R,
+# so it needs no LibTorch. This
 # file also decides how images of different sizes are batched for predict(),
 # and gives predict()'s one-off messages (channels converted, preprocessing
 # apparently forgotten).

@@ -165,6 +165,37 @@ std::vector<double> axis_matrix(int64_t in, int64_t resized, int64_t crop, Filte
   return out;
 }
 
+Band band(const std::vector<double>& w, int64_t out, int64_t in) {
+  check_positive(out, "output size");
+  check_positive(in, "input size");
+  if (w.size() != static_cast<size_t>(out * in)) throw std::invalid_argument("w is not out x in");
+  std::vector<int64_t> first(static_cast<size_t>(out), 0), last(static_cast<size_t>(out), -1);
+  Band b;
+  b.out = out;
+  b.width = 1;
+  for (int64_t i = 0; i < out; ++i) {
+    const double* row = &w[static_cast<size_t>(i * in)];
+    int64_t lo = 0, hi = in - 1;
+    while (lo < in && row[lo] == 0) ++lo;
+    while (hi >= lo && row[hi] == 0) --hi;
+    if (lo == in) continue;  // a row of padding: all weights 0
+    first[static_cast<size_t>(i)] = lo;
+    last[static_cast<size_t>(i)] = hi;
+    b.width = std::max(b.width, hi - lo + 1);
+  }
+  b.index.resize(static_cast<size_t>(out * b.width));
+  b.weights.assign(static_cast<size_t>(out * b.width), 0.0);
+  for (int64_t i = 0; i < out; ++i) {
+    for (int64_t k = 0; k < b.width; ++k) {
+      const int64_t j = first[static_cast<size_t>(i)] + k;
+      const size_t at = static_cast<size_t>(i * b.width + k);
+      b.index[at] = std::min(j, in - 1);
+      if (j <= last[static_cast<size_t>(i)]) b.weights[at] = w[static_cast<size_t>(i * in + j)];
+    }
+  }
+  return b;
+}
+
 Matrices matrices(const Spec& spec, int64_t height, int64_t width) {
   const Size resized = resized_size(height, width, spec.size);
   Matrices m;

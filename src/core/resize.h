@@ -11,7 +11,8 @@
 // is larger than the image, becomes rows of zeros. The output sizes follow
 // torchvision's _compute_resized_output_size and center_crop. This is the
 // one home of the arithmetic: the LibTorch code applies these matrices on
-// the device and the R code (no LibTorch needed) multiplies them itself.
+// the device (by their bands) and the R code (no LibTorch needed)
+// multiplies them itself.
 // Plain C++17; no R or torch headers.
 #pragma once
 #include <cstdint>
@@ -57,6 +58,19 @@ std::vector<double> axis_weights(int64_t in, int64_t out, Filter filter, bool an
 // crop that fall outside the resized axis (padding) are zero.
 std::vector<double> axis_matrix(int64_t in, int64_t resized, int64_t crop, Filter filter,
                                 bool antialias);
+
+// A weight matrix by its band of non-zeros, for applying it without a
+// dense product: output i = sum over k < width of
+// weights[i * width + k] * input[index[i * width + k]]. Each row's band
+// starts at its first non-zero; entries past its last are weight 0 (index
+// clamped to the axis). A resize row spans a few pixels around its source
+// coordinate (about 2 * scale + 1 for bilinear, 4 * scale + 1 for bicubic).
+struct Band {
+  int64_t out = 0, width = 0;
+  std::vector<int64_t> index;
+  std::vector<double> weights;
+};
+Band band(const std::vector<double>& w, int64_t out, int64_t in);
 
 // Both axes of spec for an image of height x width: rows (out.height x
 // height) and cols (out.width x width), row-major.

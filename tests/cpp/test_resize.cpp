@@ -7,6 +7,7 @@
 // printed with "%.10g".
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <stdexcept>
 #include <vector>
 
@@ -153,4 +154,34 @@ TEST(Resize, CropKeepsRowsAndPadsWithZeros) {
   // Columns: 6 -> 3, then the middle one of three (round(1.0) = 1).
   const std::vector<double> w = rz::axis_weights(6, 3, Filter::Bilinear, true);
   EXPECT_EQ(m.cols, std::vector<double>(w.begin() + 6, w.begin() + 12));
+}
+
+TEST(Resize, BandAppliesLikeTheDenseMatrix) {
+  // Shrinking, enlarging, cropped with padding rows, both filters.
+  struct Case { int64_t in, resized, crop; Filter f; bool aa; };
+  for (const Case& c : {Case{300, 37, 0, Filter::Bilinear, true}, Case{300, 37, 30, Filter::Bicubic, true},
+                        Case{9, 20, 24, Filter::Bicubic, false}, Case{5, 5, 8, Filter::Bilinear, true},
+                        Case{1, 3, 0, Filter::Bicubic, true}}) {
+    const int64_t out = c.crop > 0 ? c.crop : c.resized;
+    const std::vector<double> w = rz::axis_matrix(c.in, c.resized, c.crop, c.f, c.aa);
+    const rz::Band b = rz::band(w, out, c.in);
+    std::vector<double> x(static_cast<size_t>(c.in));
+    for (int64_t j = 0; j < c.in; ++j) x[static_cast<size_t>(j)] = std::sin(1.0 + 0.7 * j) + 0.01 * j;
+    for (int64_t i = 0; i < out; ++i) {
+      double dense = 0, banded = 0;
+      for (int64_t j = 0; j < c.in; ++j) dense += w[static_cast<size_t>(i * c.in + j)] * x[static_cast<size_t>(j)];
+      for (int64_t k = 0; k < b.width; ++k) {
+        const size_t at = static_cast<size_t>(i * b.width + k);
+        ASSERT_GE(b.index[at], 0);
+        ASSERT_LT(b.index[at], c.in);
+        banded += b.weights[at] * x[static_cast<size_t>(b.index[at])];
+      }
+      EXPECT_NEAR(banded, dense, 1e-14) << c.in << " -> " << out << " row " << i;
+    }
+  }
+  // The band of a 300 -> 37 bilinear shrink (scale 8.1) spans about
+  // 2 * 8.1 + 1 pixels, not 300.
+  const rz::Band b = rz::band(rz::axis_weights(300, 37, Filter::Bilinear, true), 37, 300);
+  EXPECT_LE(b.width, 18);
+  EXPECT_GE(b.width, 16);
 }
