@@ -13,8 +13,8 @@ pg_resize_output_size <- function(height, width, spec) {
     .Call(`_propgrad_pg_resize_output_size`, height, width, spec)
 }
 
-pg_resize_matrices <- function(height, width, spec) {
-    .Call(`_propgrad_pg_resize_matrices`, height, width, spec)
+pg_resize_bands <- function(height, width, spec) {
+    .Call(`_propgrad_pg_resize_bands`, height, width, spec)
 }
 
 pg_shuffle_cpp <- function(ys, ts, settings) {

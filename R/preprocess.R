@@ -1,9 +1,9 @@
 # Preprocessing images for a torch model as a torchvision pipeline does it:
 # Resize (antialiased), CenterCrop, Normalize, and PIL's convert("RGB").
 # The resize and crop arithmetic lives in src/core/resize.cpp, as one weight
-# matrix per axis; the torch code applies the matrices (by their bands of
-# non-zeros) on the device, and resize_images() here multiplies them in R,
-# so it needs no LibTorch. This
+# matrix per axis; the torch code applies the matrices on the device and
+# resize_images() here in R (so it needs no LibTorch), both by the
+# matrices' bands of non-zeros. This
 # file also decides how images of different sizes are batched for predict(),
 # and gives predict()'s one-off messages (channels converted, preprocessing
 # apparently forgotten).
@@ -182,7 +182,7 @@ resize_image_list <- function(images, size, interpolation = "bilinear", antialia
   resize_set(images, spec, call)
 }
 
-# A list of H x W x C arrays, each resized with its own matrices, stacked.
+# A list of H x W x C arrays, each resized with its own weights, stacked.
 resize_set <- function(images, spec, call) {
   out <- output_size(images, spec, call, fn = "resize_images")
   channels <- unique(vapply(images, function(img) dim(img)[3], 1L))
@@ -195,15 +195,25 @@ resize_set <- function(images, spec, call) {
                        if (length(images) == 1) "" else "s", out[1], out[2]),
                "Resize fewer images at a time, or to a smaller size.", call = call)
   res <- array(0, c(length(images), out, channels))
-  matrices <- list()  # by input size
+  bands <- list()  # by input size
   for (k in seq_along(images)) {
     img <- images[[k]]
     key <- paste(dim(img)[1:2], collapse = "x")
-    m <- matrices[[key]] <- matrices[[key]] %||% pg_resize_matrices(dim(img)[1], dim(img)[2], spec)
-    for (ch in seq_len(channels)) res[k, , , ch] <- m$rows %*% img[, , ch] %*% t(m$cols)
+    b <- bands[[key]] <- bands[[key]] %||% pg_resize_bands(dim(img)[1], dim(img)[2], spec)
+    for (ch in seq_len(channels)) res[k, , , ch] <- t(apply_band(t(apply_band(img[, , ch], b$rows)), b$cols))
   }
   if (!is.null(names(images))) dimnames(res) <- list(names(images), NULL, NULL, NULL)
   res
+}
+
+# Rows of x through one axis's weights, by their band: W %*% x without the
+# zeros (a few taps per output row).
+apply_band <- function(x, band) {
+  out <- band$weights[, 1] * x[band$index[, 1], , drop = FALSE]
+  for (k in seq_len(ncol(band$index))[-1]) {
+    out <- out + band$weights[, k] * x[band$index[, k], , drop = FALSE]
+  }
+  out
 }
 
 # The one size that every image (a list of H x W x C arrays, or a batch)

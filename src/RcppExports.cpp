@@ -48,15 +48,15 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
-// pg_resize_matrices
-Rcpp::List pg_resize_matrices(int height, int width, Rcpp::List spec);
-RcppExport SEXP _propgrad_pg_resize_matrices(SEXP heightSEXP, SEXP widthSEXP, SEXP specSEXP) {
+// pg_resize_bands
+Rcpp::List pg_resize_bands(int height, int width, Rcpp::List spec);
+RcppExport SEXP _propgrad_pg_resize_bands(SEXP heightSEXP, SEXP widthSEXP, SEXP specSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< int >::type height(heightSEXP);
     Rcpp::traits::input_parameter< int >::type width(widthSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type spec(specSEXP);
-    rcpp_result_gen = Rcpp::wrap(pg_resize_matrices(height, width, spec));
+    rcpp_result_gen = Rcpp::wrap(pg_resize_bands(height, width, spec));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -266,7 +266,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_gradient_cpp", (DL_FUNC) &_propgrad_pg_gradient_cpp, 3},
     {"_propgrad_pg_epgm_cpp", (DL_FUNC) &_propgrad_pg_epgm_cpp, 3},
     {"_propgrad_pg_resize_output_size", (DL_FUNC) &_propgrad_pg_resize_output_size, 3},
-    {"_propgrad_pg_resize_matrices", (DL_FUNC) &_propgrad_pg_resize_matrices, 3},
+    {"_propgrad_pg_resize_bands", (DL_FUNC) &_propgrad_pg_resize_bands, 3},
     {"_propgrad_pg_shuffle_cpp", (DL_FUNC) &_propgrad_pg_shuffle_cpp, 3},
     {"_propgrad_pg_smallest_p_cpp", (DL_FUNC) &_propgrad_pg_smallest_p_cpp, 2},
     {"_propgrad_pg_floor_factor_cpp", (DL_FUNC) &_propgrad_pg_floor_factor_cpp, 2},

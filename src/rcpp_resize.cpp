@@ -1,22 +1,12 @@
 // Rcpp glue for the resize and crop weights of core/resize.h, which need no
 // LibTorch: R asks for output sizes (to check that images of different
-// sizes end the same size) and for the two matrices of resize_images().
+// sizes end the same size) and for the two axes' weights, as bands, for
+// resize_images().
 #include "rcpp_glue.h"
 
 namespace rz = propgrad::resize;
 
 namespace {
-
-// A row-major rows x cols matrix from the core as an R matrix.
-Rcpp::NumericMatrix r_matrix(const std::vector<double>& w, int64_t rows, int64_t cols) {
-  Rcpp::NumericMatrix out(static_cast<int>(rows), static_cast<int>(cols));
-  for (int64_t i = 0; i < rows; ++i) {
-    for (int64_t j = 0; j < cols; ++j) {
-      out(static_cast<int>(i), static_cast<int>(j)) = w[static_cast<size_t>(i * cols + j)];
-    }
-  }
-  return out;
-}
 
 template <typename F>
 auto checked(F body) -> decltype(body()) {
@@ -38,13 +28,27 @@ Rcpp::IntegerVector pg_resize_output_size(int height, int width, Rcpp::List spec
   });
 }
 
-// rows (out height x height) and cols (out width x width): the image X of
-// one channel becomes rows %*% X %*% t(cols).
+// The two axes of spec for an image of height x width as bands (see
+// resize::band): rows and cols, each a list of index (1-based) and weights,
+// out x width matrices. Output row i of one channel X is
+// sum over k of weights[i, k] * X[index[i, k], ], then the same for columns.
 // [[Rcpp::export(rng = false)]]
-Rcpp::List pg_resize_matrices(int height, int width, Rcpp::List spec) {
+Rcpp::List pg_resize_bands(int height, int width, Rcpp::List spec) {
   return checked([&] {
     rz::Matrices m = rz::matrices(resize_spec_from_r(spec), height, width);
-    return Rcpp::List::create(Rcpp::Named("rows") = r_matrix(m.rows, m.out.height, height),
-                              Rcpp::Named("cols") = r_matrix(m.cols, m.out.width, width));
+    auto r_band = [](const rz::Band& b) {
+      Rcpp::IntegerMatrix index(static_cast<int>(b.out), static_cast<int>(b.width));
+      Rcpp::NumericMatrix weights(static_cast<int>(b.out), static_cast<int>(b.width));
+      for (int64_t i = 0; i < b.out; ++i) {
+        for (int64_t k = 0; k < b.width; ++k) {
+          const size_t at = static_cast<size_t>(i * b.width + k);
+          index(static_cast<int>(i), static_cast<int>(k)) = static_cast<int>(b.index[at] + 1);
+          weights(static_cast<int>(i), static_cast<int>(k)) = b.weights[at];
+        }
+      }
+      return Rcpp::List::create(Rcpp::Named("index") = index, Rcpp::Named("weights") = weights);
+    };
+    return Rcpp::List::create(Rcpp::Named("rows") = r_band(rz::band(m.rows, m.out.height, height)),
+                              Rcpp::Named("cols") = r_band(rz::band(m.cols, m.out.width, width)));
   });
 }
