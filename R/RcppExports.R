@@ -9,6 +9,14 @@ pg_epgm_cpp <- function(y, t, gradient) {
     .Call(`_propgrad_pg_epgm_cpp`, y, t, gradient)
 }
 
+pg_resize_output_size <- function(height, width, spec) {
+    .Call(`_propgrad_pg_resize_output_size`, height, width, spec)
+}
+
+pg_resize_bands <- function(height, width, spec) {
+    .Call(`_propgrad_pg_resize_bands`, height, width, spec)
+}
+
 pg_shuffle_cpp <- function(ys, ts, settings) {
     .Call(`_propgrad_pg_shuffle_cpp`, ys, ts, settings)
 }
@@ -61,8 +69,8 @@ pg_torch_load <- function(path, device, editor) {
     .Call(`_propgrad_pg_torch_load`, path, device, editor)
 }
 
-pg_torch_predict <- function(model, images, pre, batch_size, type) {
-    .Call(`_propgrad_pg_torch_predict`, model, images, pre, batch_size, type)
+pg_torch_predict <- function(model, chunks, pre, batch_size, type) {
+    .Call(`_propgrad_pg_torch_predict`, model, chunks, pre, batch_size, type)
 }
 
 pg_torch_preprocess <- function(model, images, pre) {

@@ -78,7 +78,9 @@ condition_classes <- c(
   propgrad_message_written = "files were written",
   propgrad_message_resize = "images of one sweep were resized to one size",
   propgrad_message_binary = "only the positive class of a binary classifier was tested",
-  propgrad_message_sanity_constant = "tensors without spread that sanity_check() leaves as they are"
+  propgrad_message_sanity_constant = "tensors without spread that sanity_check() leaves as they are",
+  propgrad_message_channels = "grey or RGBA images were converted to RGB for a model",
+  propgrad_message_preprocess = "images went to a model unresized and unnormalised; the usual preprocessing is shown"
 )
 
 check_condition_class <- function(class) {

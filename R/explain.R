@@ -71,6 +71,8 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
   models <- check_models(models, call)
   check_flag(progress, arg = "progress", call = call)
   sweeps <- explain_sweeps(images, intervention, device, batch_size, call)
+  # predict()'s one-off messages: once per explain(), not once per sweep.
+  notes <- predict_notes(missing(preprocess))
   if (progress) {
     cli::cli_progress_bar("Running models", total = length(sweeps) * length(models), .envir = call)
   }
@@ -80,7 +82,7 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
   for (img_name in names(sweeps)) {
     sweep <- sweeps[[img_name]]
     for (model_name in names(models)) {
-      out <- run_model(models[[model_name]], sweep, type, preprocess, batch_size, classes, call)
+      out <- run_model(models[[model_name]], sweep, type, preprocess, batch_size, classes, call, notes)
       # A seeded sweep's list name carries its seed; the image is its name.
       key <- data.frame(image = if (seeded) sweep$name else img_name, model = model_name)
       if (seeded) key$seed <- sweep$seed
@@ -190,10 +192,10 @@ explain_sweeps <- function(images, intervention, device, batch_size, call) {
   out
 }
 
-run_model <- function(model, sweep, type, preprocess, batch_size, classes, call) {
+run_model <- function(model, sweep, type, preprocess, batch_size, classes, call, notes = NULL) {
   if (inherits(model, "propgrad_torch_model")) {
     return(predict.propgrad_torch_model(model, sweep, type = type, preprocess = preprocess,
-                                        batch_size = batch_size, classes = classes))
+                                        batch_size = batch_size, classes = classes, .notes = notes))
   }
   out <- tryCatch(model(sweep$images), error = function(e) {
     pg_abort("A model function failed.", "propgrad_error_model", parent = e, call = call)

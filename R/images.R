@@ -1,5 +1,6 @@
 # Images as the torch code wants them: one N x H x W x C array of doubles in
-# 0..1, from files, arrays or lists; and the "propgrad_images" class that
+# 0..1, or a list of such images of different sizes, from files, arrays or
+# lists; and the "propgrad_images" class that
 # interventions return (images plus the strength of each). Readers give
 # classed errors for missing, truncated or non-image files.
 
@@ -69,9 +70,20 @@ plot.propgrad_images <- function(x, n = 5, ...) {
 }
 
 # Any accepted image input -> N x H x W x C doubles in 0..1, with image
-# names (file names) as the first dimnames where known.
+# names (file names) as the first dimnames where known. All images must
+# share one size (see as_image_set() for images that need not).
 # `channels`: those allowed (2, grey + alpha, only for patches).
 as_image_batch <- function(images, range = c("auto", "unit", "byte"), call, channels = c(1, 3, 4)) {
+  set <- as_image_set(images, range, call, channels)
+  if (is.list(set)) set <- stack_images(set, call)
+  set
+}
+
+# Any accepted image input, checked and in 0..1: a 4-D array (or intervened
+# images) stays one N x H x W x C batch; files, single images and lists
+# become a list of H x W x C arrays, which may differ in size and channels,
+# named by file name where known. "auto" range is decided over all images.
+as_image_set <- function(images, range = c("auto", "unit", "byte"), call, channels = c(1, 3, 4)) {
   range <- check_choice(range, c("auto", "unit", "byte"), arg = "range", call = call)
   if (inherits(images, "propgrad_images")) return(images$images)
   ids <- NULL
@@ -83,14 +95,14 @@ as_image_batch <- function(images, range = c("auto", "unit", "byte"), call, chan
     images <- lapply(images, read_image_raw, call = call)
   }
   if (is.array(images) && length(dim(images)) == 4) {
-    batch <- images
+    set <- list(images)
   } else {
     if (is.array(images) || (is.numeric(images) && !is.null(dim(images)))) images <- list(images)
     if (!is.list(images) || length(images) == 0) {
       abort_input(c("{.arg images} must be image files, an array or a list of arrays.",
                     x = "It is {.obj_type_friendly {images}}."), "propgrad_error_type", call = call)
     }
-    images <- lapply(images, function(img) {
+    set <- lapply(images, function(img) {
       if (!is.numeric(img) || !length(dim(img)) %in% 2:3) {
         abort_input("Each image must be a numeric H x W or H x W x C array, not {.obj_type_friendly {img}}.",
                     "propgrad_error_type", call = call)
@@ -98,40 +110,58 @@ as_image_batch <- function(images, range = c("auto", "unit", "byte"), call, chan
       if (length(dim(img)) == 2) dim(img) <- c(dim(img), 1L)
       img
     })
-    dims <- vapply(images, function(img) paste(dim(img), collapse = " x "), "")
-    if (length(unique(dims)) > 1) {
-      abort_input(c("All images must have the same size and channels.",
-                    x = "Sizes found: {.val {unique(dims)}}.",
-                    i = "Resize them first, or pass them in separate calls."),
-                  "propgrad_error_image_size", call = call)
-    }
-    d <- dim(images[[1]])
-    batch <- array(0, c(length(images), d))
-    for (k in seq_along(images)) batch[k, , , ] <- images[[k]]
   }
-  check_finite_numbers(batch, "images", call)
-  if (!dim(batch)[4] %in% channels) {
-    abort_input(c("Images must have {paste(channels[-length(channels)], collapse = ', ')} or {channels[length(channels)]} channels (the last dimension).",
-                  x = "These have {dim(batch)[4]}; is the array N x H x W x C?"),
-                "propgrad_error_channels", call = call)
-  }
-  if (any(dim(batch)[2:3] < 2)) {
-    abort_input("Images must be at least 2 x 2 pixels.", "propgrad_error_image_size", call = call)
-  }
-  span <- range(batch)
-  top <- span[2]
-  if (span[1] < 0 || top > 255) {
-    abort_input(c("Image values must lie in 0..1 or 0..255.",
-                  x = "They range from {signif(span[1], 3)} to {signif(top, 3)}."),
-                "propgrad_error_number", call = call)
-  }
-  if (range == "byte" || (range == "auto" && top > 1)) batch <- batch / 255
+  for (img in set) check_image_array(img, channels, call)
+  top <- max(vapply(set, max, 0))
+  divide <- range == "byte" || (range == "auto" && top > 1)
   if (range == "unit" && top > 1) {
     abort_input("With {.code range = \"unit\"} values must lie in 0..1; the maximum is {signif(top, 3)}.",
                 "propgrad_error_number", call = call)
   }
-  storage.mode(batch) <- "double"
-  if (!is.null(ids)) dimnames(batch) <- list(ids, NULL, NULL, NULL)
+  set <- lapply(set, function(img) {
+    if (divide) img <- img / 255
+    storage.mode(img) <- "double"
+    img
+  })
+  if (length(dim(set[[1]])) == 4) return(set[[1]])
+  names(set) <- ids
+  set
+}
+
+# One image (H x W x C) or batch (N x H x W x C): finite values in 0..255,
+# allowed channels, at least 2 x 2 pixels.
+check_image_array <- function(img, channels, call) {
+  d <- dim(img)
+  k <- length(d)
+  check_finite_numbers(img, "images", call)
+  if (!d[k] %in% channels) {
+    abort_input(c("Images must have {paste(channels[-length(channels)], collapse = ', ')} or {channels[length(channels)]} channels (the last dimension).",
+                  x = "These have {d[k]}; is the array {if (k == 4) 'N x ' else ''}H x W x C?"),
+                "propgrad_error_channels", call = call)
+  }
+  if (any(d[k - 2:1] < 2)) {
+    abort_input("Images must be at least 2 x 2 pixels.", "propgrad_error_image_size", call = call)
+  }
+  span <- range(img)
+  if (span[1] < 0 || span[2] > 255) {
+    abort_input(c("Image values must lie in 0..1 or 0..255.",
+                  x = "They range from {signif(span[1], 3)} to {signif(span[2], 3)}."),
+                "propgrad_error_number", call = call)
+  }
+}
+
+# A list of H x W x C arrays of one size -> one N x H x W x C array.
+stack_images <- function(images, call) {
+  dims <- vapply(images, function(img) paste(dim(img), collapse = " x "), "")
+  if (length(unique(dims)) > 1) {
+    abort_input(c("All images must have the same size and channels.",
+                  x = "Sizes found: {.val {unique(dims)}}.",
+                  i = "Resize them first (e.g. {.fn resize_images}), or pass them in separate calls."),
+                "propgrad_error_image_size", call = call)
+  }
+  batch <- array(0, c(length(images), dim(images[[1]])))
+  for (k in seq_along(images)) batch[k, , , ] <- images[[k]]
+  if (!is.null(names(images))) dimnames(batch) <- list(names(images), NULL, NULL, NULL)
   batch
 }
 

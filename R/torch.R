@@ -1,5 +1,5 @@
 # LibTorch models from R: whether torch is there, what it sees, loading a
-# TorchScript file, preprocessing and batched prediction. All tensor work is
+# TorchScript file and batched prediction (preprocessing: R/preprocess.R). All tensor work is
 # in src/torch/ (C++); this file checks arguments and turns the C++ side's
 # "[kind] message" errors into classed R errors.
 
@@ -156,111 +156,85 @@ print.propgrad_torch_model <- function(x, ...) {
   invisible(x)
 }
 
-#' Preprocessing for a torch model
-#'
-#' Applied on the model's device before each forward pass, in this order:
-#' bilinear resize to `size` (as `torch.nn.functional.interpolate(...,
-#' mode = "bilinear", align_corners = False)`), multiplication by `scale`,
-#' per-channel `(x - mean) / sd`, and channel reversal for `"bgr"` models.
-#' Images enter with values in 0..1.
-#'
-#' @param size `NULL` (keep the size), one number (square) or `c(height, width)`.
-#' @param scale Multiplier applied after resizing (e.g. 255 for models
-#'   trained on 0..255 inputs).
-#' @param mean,sd `NULL`, or one value per channel (ImageNet:
-#'   `mean = c(0.485, 0.456, 0.406)`, `sd = c(0.229, 0.224, 0.225)`).
-#' @param channels `"rgb"` or `"bgr"` (the model's channel order).
-#' @return A `propgrad_preprocess` list.
-#' @export
-#' @examples
-#' torch_preprocess(size = 224, mean = c(0.485, 0.456, 0.406), sd = c(0.229, 0.224, 0.225))
-torch_preprocess <- function(size = NULL, scale = 1, mean = NULL, sd = NULL,
-                             channels = c("rgb", "bgr")) {
-  call <- rlang::current_env()
-  channels <- check_choice(channels, c("rgb", "bgr"), arg = "channels", call = call)
-  if (!is.null(size)) {
-    if (!is.numeric(size) || !length(size) %in% 1:2 || anyNA(size) || any(size < 1) ||
-        any(size > 1e5) || any(size != round(size))) {
-      abort_input("{.arg size} must be one or two whole numbers of pixels (height, width).",
-                  "propgrad_error_number", call = call)
-    }
-    size <- rep_len(as.integer(size), 2)
-    # One 3-channel float image at this size, before any batch.
-    check_memory(4 * 3 * prod(as.numeric(size)), sprintf("One %d x %d image", size[1], size[2]),
-                 "Give the size the model takes (e.g. 224).", call = call)
-  }
-  check_finite_numbers(scale, "scale", call)
-  if (length(scale) != 1) abort_input("{.arg scale} must be one number.", "propgrad_error_length", call = call)
-  if (xor(is.null(mean), is.null(sd))) {
-    abort_input("Give both {.arg mean} and {.arg sd}, or neither.", call = call)
-  }
-  if (!is.null(mean)) {
-    check_finite_numbers(mean, "mean", call)
-    check_finite_numbers(sd, "sd", call)
-    if (length(mean) != length(sd)) {
-      abort_input("{.arg mean} and {.arg sd} need one value per channel each ({length(mean)} vs {length(sd)}).",
-                  "propgrad_error_length", call = call)
-    }
-    if (any(sd <= 0)) abort_input("{.arg sd} must be positive.", "propgrad_error_number", call = call)
-  }
-  structure(list(size = size %||% integer(0), scale = as.numeric(scale),
-                 mean = as.numeric(mean %||% numeric(0)), sd = as.numeric(sd %||% numeric(0)),
-                 channels = channels), class = "propgrad_preprocess")
-}
-
-check_preprocess <- function(preprocess, channels, call) {
-  if (!inherits(preprocess, "propgrad_preprocess")) {
-    abort_input("{.arg preprocess} must come from {.fn torch_preprocess}.", "propgrad_error_type",
-                call = call)
-  }
-  if (length(preprocess$mean) && length(preprocess$mean) != channels) {
-    abort_input(c("{.arg preprocess} normalises {length(preprocess$mean)} channel{?s}, but the images have {channels}.",
-                  i = "Give one mean and sd per channel."), "propgrad_error_channels", call = call)
-  }
-  preprocess
-}
-
 # A forward pass holds a float batch at the input size and, resized, at
 # the model's size (input, resized and normalised copies).
-check_predict_memory <- function(d, preprocess, batch_size, call) {
-  size <- if (length(preprocess$size)) as.numeric(preprocess$size) else as.numeric(d[2:3])
-  b <- min(batch_size, d[1])
-  bytes <- 4 * b * d[4] * (prod(as.numeric(d[2:3])) + 2 * prod(size))
-  check_memory(bytes, sprintf("A batch of %d image%s at %d x %d", b, if (b == 1) "" else "s", size[1], size[2]),
+check_predict_memory <- function(chunks, out, batch_size, call) {
+  n <- sum(vapply(chunks, function(x) dim(x)[1], 1L))
+  pixels <- max(vapply(chunks, function(x) prod(as.numeric(dim(x)[2:3])), 0))
+  b <- min(batch_size, n)
+  bytes <- 4 * b * dim(chunks[[1]])[4] * (pixels + 2 * prod(as.numeric(out)))
+  check_memory(bytes, sprintf("A batch of %d image%s at %d x %d", b, if (b == 1) "" else "s", out[1], out[2]),
                "Use a smaller {.arg batch_size}, or the size the model takes in {.fn torch_preprocess}.",
                call = call)
 }
 
 #' Predict with a TorchScript model
 #'
+#' Images go through [torch_preprocess()] (resize, crop, normalisation) on
+#' the model's device, in batches of `batch_size`. Images of different
+#' sizes are preprocessed one by one and then batched, which needs a
+#' preprocessing that brings them all to one size (`size = c(height,
+#' width)`, or `crop`); otherwise the error has class
+#' `propgrad_error_image_size`.
+#'
+#' When `preprocess` is not given and the images are photo-sized (a side
+#' over 256 pixels, or both at least 224), a message of class
+#' `propgrad_message_preprocess` shows the usual ImageNet pipeline: such
+#' images are rarely meant to reach a model unresized and unnormalised.
+#'
 #' @param object A [torch_model()].
 #' @param images Image file paths (PNG/JPEG), an H x W x C or N x H x W x C
 #'   array, a list of H x W x C arrays, or an [intervene()] result; values
-#'   0..1 or 0..255 (see `range`). All images must share one size.
-#' @param type `"prob"` (softmax over the model's outputs), `"logits"` (the
-#'   outputs as returned, which must be batch x classes) or `"raw"` (any
-#'   output, flattened to one row per image).
+#'   0..1 or 0..255 (see `range`). Files and lists may differ in size (see
+#'   Details) and, with `to_rgb = TRUE` in `preprocess`, in channels.
+#' @param type `"prob"` (softmax over the model's outputs, as
+#'   `torch.softmax(model(x), 1)`), `"logits"` (the outputs as returned,
+#'   which must be batch x classes) or `"raw"` (any output, flattened to one
+#'   row per image). `"prob"` refuses a model whose outputs are already
+#'   probabilities (it ends in softmax) and a model with one output (a
+#'   softmax over one column is always 1); use `"logits"` or `"raw"` for
+#'   those (class `propgrad_error_torch_model_output`).
 #' @param preprocess A [torch_preprocess()] specification.
 #' @param batch_size Images per forward pass.
 #' @param classes Optional column names (one per output).
 #' @param range `"auto"` (values above 1 mean 0..255), `"unit"` or `"byte"`.
 #' @param ... Unused.
+#' @param .notes Internal: lets [explain()] give each message once for all
+#'   its predictions.
 #' @return A matrix with one row per image and one column per output.
 #' @export
 #' @method predict propgrad_torch_model
+#' @examples
+#' if (has_torch()) {
+#'   f <- torch_script_model(
+#'     "def forward(self, x):\n    return x.mean(dim=[2, 3]).matmul(self.w)",
+#'     tempfile(fileext = ".pt"), buffers = list(w = matrix(c(1, -1, 0.5, 2, 0, -1), 3, 2)))
+#'   m <- torch_model(f, device = "cpu")
+#'   # Two images of different sizes, both brought to 16 x 16.
+#'   imgs <- list(array(runif(20 * 30 * 3), c(20, 30, 3)), array(runif(40 * 40 * 3), c(40, 40, 3)))
+#'   predict(m, imgs, preprocess = torch_preprocess(size = 16, crop = 16, mean = 0.5, sd = 0.5))
+#' }
 predict.propgrad_torch_model <- function(object, images, type = c("prob", "logits", "raw"),
                                          preprocess = torch_preprocess(), batch_size = 32,
-                                         classes = NULL, range = c("auto", "unit", "byte"), ...) {
+                                         classes = NULL, range = c("auto", "unit", "byte"), ...,
+                                         .notes = NULL) {
   call <- rlang::current_env()
   check_torch(call)
   type <- check_choice(type, c("prob", "logits", "raw"), arg = "type", call = call)
   check_whole(batch_size, 1, 1e5, arg = "batch_size", call = call)
-  batch <- as_image_batch(images, range = range, call = call)
-  preprocess <- check_preprocess(preprocess, dim(batch)[4], call)
-  check_predict_memory(dim(batch), preprocess, batch_size, call)
+  check_preprocess_class(preprocess, call)
   torch_threads(call)
-  out <- torch_call(pg_torch_predict(object$pointer, batch, preprocess, as.integer(batch_size), type),
-                    call)
+  notes <- .notes %||% predict_notes(missing(preprocess))
+  set <- as_image_set(images, range = range, call = call, channels = 1:4)
+  if (preprocess$to_rgb) set <- rgb_images(set, notes)
+  input <- image_chunks(set, preprocess, call)
+  preprocess <- check_preprocess(preprocess, dim(input$chunks[[1]])[4], call)
+  suggest_preprocess(input$chunks, notes)
+  check_predict_memory(input$chunks, output_size(input$chunks[[1]], preprocess, call), batch_size,
+                       call)
+  out <- torch_call(pg_torch_predict(object$pointer, input$chunks, preprocess, as.integer(batch_size),
+                                     if (type == "prob") "logits" else type), call)
+  if (type == "prob") out <- softmax_rows(out, call)
   if (!is.null(classes)) {
     if (!is.character(classes) || length(classes) != ncol(out)) {
       abort_input("{.arg classes} must name each of the model's {ncol(out)} output{?s}.",
@@ -270,8 +244,26 @@ predict.propgrad_torch_model <- function(object, images, type = c("prob", "logit
   } else {
     colnames(out) <- paste0("output", seq_len(ncol(out)))
   }
-  rownames(out) <- dimnames(batch)[[1]]
+  rownames(out) <- input$names
   out
+}
+
+# type = "prob": softmax of logits, refusing outputs for which it means
+# nothing (one column) or that are probabilities already (softmax again
+# would flatten them towards uniform).
+softmax_rows <- function(logits, call) {
+  if (ncol(logits) == 1) {
+    pg_abort(c("The model has one output, and a softmax over one output is always 1.",
+               i = "Use {.code type = \"logits\"} or {.code \"raw\"}; an output that ends in a sigmoid is already a probability."),
+             "propgrad_error_torch_model_output", call = call, input = TRUE)
+  }
+  if (all(logits >= 0 & logits <= 1) && all(abs(rowSums(logits) - 1) <= 1e-6)) {
+    pg_abort(c("The model's outputs are already probabilities (each row lies in 0..1 and sums to 1): it ends in a softmax.",
+               i = "Use {.code type = \"raw\"} (or {.code \"logits\"}) to take the outputs as they are."),
+             "propgrad_error_torch_model_output", call = call, input = TRUE)
+  }
+  e <- exp(logits - apply(logits, 1, max))
+  e / rowSums(e)
 }
 
 #' Write a TorchScript model from source

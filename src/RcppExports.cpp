@@ -36,6 +36,30 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// pg_resize_output_size
+Rcpp::IntegerVector pg_resize_output_size(int height, int width, Rcpp::List spec);
+RcppExport SEXP _propgrad_pg_resize_output_size(SEXP heightSEXP, SEXP widthSEXP, SEXP specSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< int >::type height(heightSEXP);
+    Rcpp::traits::input_parameter< int >::type width(widthSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type spec(specSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_resize_output_size(height, width, spec));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_resize_bands
+Rcpp::List pg_resize_bands(int height, int width, Rcpp::List spec);
+RcppExport SEXP _propgrad_pg_resize_bands(SEXP heightSEXP, SEXP widthSEXP, SEXP specSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< int >::type height(heightSEXP);
+    Rcpp::traits::input_parameter< int >::type width(widthSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type spec(specSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_resize_bands(height, width, spec));
+    return rcpp_result_gen;
+END_RCPP
+}
 // pg_shuffle_cpp
 Rcpp::List pg_shuffle_cpp(Rcpp::List ys, Rcpp::List ts, Rcpp::List settings);
 RcppExport SEXP _propgrad_pg_shuffle_cpp(SEXP ysSEXP, SEXP tsSEXP, SEXP settingsSEXP) {
@@ -180,16 +204,16 @@ BEGIN_RCPP
 END_RCPP
 }
 // pg_torch_predict
-Rcpp::NumericMatrix pg_torch_predict(SEXP model, Rcpp::NumericVector images, Rcpp::List pre, int batch_size, std::string type);
-RcppExport SEXP _propgrad_pg_torch_predict(SEXP modelSEXP, SEXP imagesSEXP, SEXP preSEXP, SEXP batch_sizeSEXP, SEXP typeSEXP) {
+Rcpp::NumericMatrix pg_torch_predict(SEXP model, Rcpp::List chunks, Rcpp::List pre, int batch_size, std::string type);
+RcppExport SEXP _propgrad_pg_torch_predict(SEXP modelSEXP, SEXP chunksSEXP, SEXP preSEXP, SEXP batch_sizeSEXP, SEXP typeSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< SEXP >::type model(modelSEXP);
-    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type images(imagesSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type chunks(chunksSEXP);
     Rcpp::traits::input_parameter< Rcpp::List >::type pre(preSEXP);
     Rcpp::traits::input_parameter< int >::type batch_size(batch_sizeSEXP);
     Rcpp::traits::input_parameter< std::string >::type type(typeSEXP);
-    rcpp_result_gen = Rcpp::wrap(pg_torch_predict(model, images, pre, batch_size, type));
+    rcpp_result_gen = Rcpp::wrap(pg_torch_predict(model, chunks, pre, batch_size, type));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -284,6 +308,8 @@ END_RCPP
 static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_gradient_cpp", (DL_FUNC) &_propgrad_pg_gradient_cpp, 3},
     {"_propgrad_pg_epgm_cpp", (DL_FUNC) &_propgrad_pg_epgm_cpp, 3},
+    {"_propgrad_pg_resize_output_size", (DL_FUNC) &_propgrad_pg_resize_output_size, 3},
+    {"_propgrad_pg_resize_bands", (DL_FUNC) &_propgrad_pg_resize_bands, 3},
     {"_propgrad_pg_shuffle_cpp", (DL_FUNC) &_propgrad_pg_shuffle_cpp, 3},
     {"_propgrad_pg_smallest_p_cpp", (DL_FUNC) &_propgrad_pg_smallest_p_cpp, 2},
     {"_propgrad_pg_floor_factor_cpp", (DL_FUNC) &_propgrad_pg_floor_factor_cpp, 2},

@@ -11,6 +11,7 @@
 #include "core/adaptive.h"
 #include "core/gradient.h"
 #include "core/pvalue.h"
+#include "core/resize.h"
 #include "core/shuffle.h"
 
 template <typename T>
@@ -90,6 +91,20 @@ inline propgrad::AdaptiveOptions adaptive_options_from_r(const Rcpp::List& s) {
   opt.max_batch = static_cast<int64_t>(read_setting<double>(s, "max_batch"));
   opt.spending = read_setting<double>(s, "spending");
   return opt;
+}
+
+// Resize settings from a torch_preprocess() list (or resize_image_list()'s):
+// size (integer(0), one or two numbers), crop (integer(0) or two),
+// interpolation and antialias.
+inline propgrad::resize::Spec resize_spec_from_r(const Rcpp::List& s) {
+  propgrad::resize::Spec spec;
+  const std::string filter = read_setting<std::string>(s, "interpolation");
+  if (filter != "bilinear" && filter != "bicubic") Rcpp::stop("internal error: interpolation '%s'", filter);
+  spec.filter = filter == "bicubic" ? propgrad::resize::Filter::Bicubic : propgrad::resize::Filter::Bilinear;
+  spec.antialias = read_setting<bool>(s, "antialias");
+  for (int v : read_setting<Rcpp::IntegerVector>(s, "size")) spec.size.push_back(v);
+  for (int v : read_setting<Rcpp::IntegerVector>(s, "crop")) spec.crop.push_back(v);
+  return spec;
 }
 
 // A numeric vector as t, or nullptr when R passed NULL.

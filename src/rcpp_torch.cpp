@@ -60,20 +60,17 @@ auto guarded(F body) -> decltype(body()) {
   }
 }
 
-// R always passes size (integer(0) or height, width), scale, mean, sd (both
-// numeric(0) when off) and channels.
+// R passes the torch_preprocess() list: the resize settings (read by
+// resize_spec_from_r), scale, mean, sd (both numeric(0) when off, else one
+// per channel) and channels.
 tx::Preprocess preprocess_spec(const Rcpp::List& pre) {
-    tx::Preprocess p;
-    Rcpp::IntegerVector size = pre["size"];
-    if (size.size() == 2) {
-      p.height = size[0];
-      p.width = size[1];
-    }
-    p.scale = Rcpp::as<double>(pre["scale"]);
-    p.mean = Rcpp::as<std::vector<double>>(pre["mean"]);
-    p.sd = Rcpp::as<std::vector<double>>(pre["sd"]);
-    p.bgr = Rcpp::as<std::string>(pre["channels"]) == "bgr";
-    return p;
+  tx::Preprocess p;
+  p.resize = resize_spec_from_r(pre);
+  p.scale = read_setting<double>(pre, "scale");
+  p.mean = read_setting<std::vector<double>>(pre, "mean");
+  p.sd = read_setting<std::vector<double>>(pre, "sd");
+  p.bgr = read_setting<std::string>(pre, "channels") == "bgr";
+  return p;
 }
 
 void finalize_model(SEXP ptr) {
@@ -160,17 +157,19 @@ SEXP pg_torch_load(std::string path, std::string device, bool editor) {
 #endif
 }
 
+// chunks: a list of N x H x W x C arrays, in order (sizes may differ).
 // [[Rcpp::export(rng = false)]]
-Rcpp::NumericMatrix pg_torch_predict(SEXP model, Rcpp::NumericVector images, Rcpp::List pre,
+Rcpp::NumericMatrix pg_torch_predict(SEXP model, Rcpp::List chunks, Rcpp::List pre,
                                      int batch_size, std::string type) {
 #ifdef HAVE_LIBTORCH
   return guarded([&] {
     tx::Preprocess p = preprocess_spec(pre);
-    tx::OutputType t = type == "prob" ? tx::OutputType::Prob
-                       : type == "logits" ? tx::OutputType::Logits
-                                          : tx::OutputType::Raw;
+    if (type != "logits" && type != "raw") Rcpp::stop("internal error: type '%s'", type);
+    tx::OutputType t = type == "logits" ? tx::OutputType::Logits : tx::OutputType::Raw;
+    std::vector<tx::ImageView> views;
+    for (R_xlen_t i = 0; i < chunks.size(); ++i) views.push_back(image_view(chunks[i]));
     auto* m = pointer<tx::Model>(model, "model");
-    tx::Matrix out = m->predict(image_view(images), p, batch_size, t, r_interrupt_pending);
+    tx::Matrix out = m->predict(views, p, batch_size, t, r_interrupt_pending);
     Rcpp::NumericMatrix res(static_cast<int>(out.rows), static_cast<int>(out.cols));
     std::copy(out.data.begin(), out.data.end(), res.begin());
     return res;

@@ -24,6 +24,7 @@ libs="$libs -ltorch -ltorch_cpu -lc10"
 for f in tensors model interventions; do
   g++ -std=c++17 -O2 -fPIC $flags -I"$here/src" -c "$here/src/torch/$f.cpp" -o "$out/$f.o" &
 done
+g++ -std=c++17 -O2 -fPIC -I"$here/src" -c "$here/src/core/resize.cpp" -o "$out/resize.o" &
 g++ -std=c++17 -O2 $flags -I"$here/src" -c "$here/tools/torch_check.cpp" -o "$out/torch_check.o" &
 wait
 g++ -o "$out/torch_check" "$out"/*.o $libs

@@ -124,17 +124,20 @@ int main(int argc, char** argv) {
       {{"w", std::vector<double>(16 * 3 * 8 * 8, 0.01), {16, 3, 8, 8}}}, path);
   tx::ImageView batch{last_cpu_images.data(), steps, size, size, 3};
   tx::Preprocess pre;
+  // Resize and crop as a torchvision pipeline would (antialiased bilinear).
+  pre.resize.size = {size * 8 / 7};
+  pre.resize.crop = {size, size};
   pre.mean = {0.485, 0.456, 0.406};
   pre.sd = {0.229, 0.224, 0.225};
   std::vector<double> reference;
   for (const auto& device : devices) {
     tx::Model model(path, device);
-    model.predict(batch, pre, 32, tx::OutputType::Prob, nullptr);  // warm-up
+    model.predict({batch}, pre, 32, tx::OutputType::Logits, nullptr);  // warm-up
     auto start = std::chrono::steady_clock::now();
-    tx::Matrix batched = model.predict(batch, pre, 32, tx::OutputType::Prob, nullptr);
+    tx::Matrix batched = model.predict({batch}, pre, 32, tx::OutputType::Logits, nullptr);
     const double t_batched = seconds_since(start);
     start = std::chrono::steady_clock::now();
-    tx::Matrix single = model.predict(batch, pre, 1, tx::OutputType::Prob, nullptr);
+    tx::Matrix single = model.predict({batch}, pre, 1, tx::OutputType::Logits, nullptr);
     const double t_single = seconds_since(start);
     std::printf("model %-5s batched %8.1f ms, one at a time %8.1f ms, batch-size difference %.1e",
                 device.c_str(), 1000 * t_batched, 1000 * t_single, max_diff(batched.data, single.data));

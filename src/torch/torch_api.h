@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "core/resize.h"
+
 namespace propgrad {
 namespace torchx {
 
@@ -61,17 +63,20 @@ using Allocator = std::function<double*(int64_t n, int64_t h, int64_t w, int64_t
 // Called between batches; returning true aborts the run with Error("interrupt").
 using InterruptCheck = std::function<bool()>;
 
-// Applied on the device before the forward pass, in this order: bilinear
-// resize (when height > 0), multiplication by scale, (x - mean) / sd per
-// channel (when mean is non-empty), reversal of the channel order (bgr).
+// Applied on the device before the forward pass, in this order: resize and
+// centre crop (when resize.active(); core/resize.h's matrices), multiplication
+// by scale, (x - mean) / sd per channel (when mean is non-empty), reversal of
+// the channel order (bgr).
 struct Preprocess {
-  int64_t height = 0, width = 0;
+  resize::Spec resize;
   double scale = 1.0;
   std::vector<double> mean, sd;
   bool bgr = false;
 };
 
-enum class OutputType { Raw, Logits, Prob };
+// Logits must be batch x classes; raw is any output, flattened per image.
+// (Probabilities are the R layer's softmax of logits, after its checks.)
+enum class OutputType { Raw, Logits };
 
 // Column-major rows x cols matrix of doubles.
 struct Matrix {
@@ -86,8 +91,10 @@ class Model {
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
 
-  // One row per image; batches of batch_size images go through the model.
-  Matrix predict(const ImageView& images, const Preprocess& pre, int64_t batch_size,
+  // One row per image, in order, of images given as chunks (each n images
+  // of one size; chunks may differ in size when preprocessing makes them
+  // equal). Batches of batch_size images go through the model.
+  Matrix predict(const std::vector<ImageView>& chunks, const Preprocess& pre, int64_t batch_size,
                  OutputType type, const InterruptCheck& interrupted) const;
   // The images after preprocessing, brought back as an array (for checks).
   ImageBuffer preprocess(const ImageView& images, const Preprocess& pre) const;

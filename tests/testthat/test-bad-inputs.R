@@ -160,7 +160,7 @@ test_that("LibTorch: corrupt models, wrong tensor shapes, CUDA that is absent", 
   truncated <- tempfile(fileext = ".pt")
   writeBin(readBin(good, "raw", file.size(good))[1:300], truncated)
   model <- torch_model(good, device = "cpu")
-  wrong_channels <- array(0.5, c(1, 8, 8, 2))
+  wrong_channels <- array(0.5, c(1, 8, 8, 5))
   image <- test_image()
   image_copy <- image
   clean <- function(x) {
@@ -194,7 +194,7 @@ test_that("LibTorch: preprocessing, model and TorchScript arguments", {
     torch_preprocess(scale = c(1, 2))
     torch_preprocess(mean = c(0.5, 0.5, 0.5), sd = c(0.2, 0.2))
     predict(model, image, preprocess = list(size = 4))
-    predict(model, image, classes = c("cat", "dog"))
+    predict(model, image, type = "logits", classes = c("cat", "dog"))
     torch_script_model(1, tempfile())
     torch_script_model(luma_code, c("a.pt", "b.pt"))
     torch_script_model(luma_code, tempfile(), buffers = list(1))

@@ -62,9 +62,11 @@ test_that("torch preprocessing refuses sizes no batch could hold", {
   skip_without_torch()
   model <- torch_model(script_model(luma_code), "cpu")
   imgs <- array(0.5, c(4, 12, 10, 3))
-  expect_equal(dim(predict(model, imgs, type = "logits", preprocess = torch_preprocess(size = 64))), c(4L, 1L))
+  expect_equal(dim(predict(model, imgs, type = "logits", preprocess = torch_preprocess(size = c(64, 64)))),
+               c(4L, 1L))
   expect_error(withr::with_options(list(propgrad.max_bytes = 1e5),
-                                   predict(model, imgs, type = "logits", preprocess = torch_preprocess(size = 64))),
+                                   predict(model, imgs, type = "logits",
+                                           preprocess = torch_preprocess(size = c(64, 64)))),
                "batch of 4 images at 64 x 64", class = "propgrad_error_memory")
 })
 

@@ -63,6 +63,24 @@ test_that("predict reads files and arrays alike, and returns probabilities or lo
   expect_equal(rowSums(p), c(1, 1), tolerance = 1e-12, ignore_attr = TRUE)
 })
 
+test_that("type = \"prob\" refuses outputs that are probabilities already, or one column", {
+  skip_without_torch()
+  imgs <- list(test_image(seed = 1), test_image(seed = 2))
+  soft <- torch_model(script_model("def forward(self, x):\n    return torch.softmax(x.mean(dim=[2, 3]) * 5, 1)"),
+                      device = "cpu")
+  expect_snapshot(predict(soft, imgs), error = TRUE, cnd_class = TRUE)
+  raw <- predict(soft, imgs, type = "raw")
+  expect_equal(unname(rowSums(raw)), c(1, 1), tolerance = 1e-6)
+  # Logits that lie in 0..1 but do not sum to 1 are still logits.
+  half <- torch_model(script_model("def forward(self, x):\n    return x.mean(dim=[2, 3]) * 0.2"), device = "cpu")
+  p <- predict(half, imgs)
+  expect_equal(unname(p), unname(exp(predict(half, imgs, type = "logits")) /
+                                   rowSums(exp(predict(half, imgs, type = "logits")))), tolerance = 1e-12)
+  one <- torch_model(script_model(luma_code), device = "cpu")
+  expect_snapshot(predict(one, imgs), error = TRUE, cnd_class = TRUE)
+  expect_equal(dim(predict(one, imgs, type = "logits")), c(2L, 1L))
+})
+
 test_that("bad models, files, shapes and devices give classed errors", {
   skip_without_torch()
   dir <- withr::local_tempdir()
@@ -77,8 +95,9 @@ test_that("bad models, files, shapes and devices give classed errors", {
   expect_error(torch_model(truncated, device = "cpu"), class = "propgrad_error_torch_model_file")
   m <- torch_model(good, device = "cpu")
   expect_error(predict(m, test_image()), class = "propgrad_error_torch_model_input")
-  expect_error(predict(m, array(0.5, c(2, 2, 1))), class = "propgrad_error_torch_model_input")
-  expect_snapshot(predict(m, test_image(), preprocess = torch_preprocess(mean = 0.5, sd = 0.2)),
+  expect_error(predict(m, array(0.5, c(2, 2, 1)), preprocess = torch_preprocess(to_rgb = FALSE)),
+               class = "propgrad_error_torch_model_input")
+  expect_snapshot(predict(m, test_image(), preprocess = torch_preprocess(mean = c(0.5, 0.4), sd = 0.2)),
                   error = TRUE, cnd_class = TRUE)
   expect_error(predict(m, array(0.5, c(1, 2, 2, 3)), type = "prob"), NA)
   raw_model <- torch_model(script_model("def forward(self, x):\n    return x"), device = "cpu")
