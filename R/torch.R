@@ -245,7 +245,25 @@ predict.propgrad_torch_model <- function(object, images, type = c("prob", "logit
     colnames(out) <- paste0("output", seq_len(ncol(out)))
   }
   rownames(out) <- input$names
+  # explain() records its own provenance once, not once per sweep and model.
+  if (is.null(.notes)) {
+    attr(out, "provenance") <- new_provenance(
+      models = provenance_models(list(model = object)), preprocess = describe_preprocess(preprocess),
+      images = provenance_images(predict_sources(images)))
+  }
   out
+}
+
+# The images as the user gave them, one entry per file or array.
+predict_sources <- function(images) {
+  if (is.character(images)) return(stats::setNames(as.list(images), basename(images)))
+  if (inherits(images, "propgrad_images")) return(stats::setNames(list(images), images$name %||% "images"))
+  if (is.list(images) && !is.data.frame(images)) {
+    nm <- names(images) %||% rep("", length(images))
+    nm[nm == ""] <- paste0("image", seq_along(images))[nm == ""]
+    return(stats::setNames(images, nm))
+  }
+  list(images = images)
 }
 
 # type = "prob": softmax of logits, refusing outputs for which it means

@@ -68,3 +68,17 @@ test_that("explain() records models, preprocessing, intervention, image hashes a
   # Subsets keep it, so a table of some rows still names its sources.
   expect_identical(pg_provenance(res[1:2, ]), p)
 })
+
+test_that("predict() records the model, preprocessing and each image file's hash", {
+  skip_without_torch()
+  f <- script_model("def forward(self, x):\n    return x.mean(dim=[1, 2, 3]).unsqueeze(1)")
+  files <- c(withr::local_tempfile(fileext = ".png"), withr::local_tempfile(fileext = ".png"))
+  png::writePNG(test_image(8, 8), files[1])
+  png::writePNG(test_image(10, 6, seed = 3), files[2])
+  out <- predict(torch_model(f, "cpu"), files, type = "raw", preprocess = torch_preprocess(size = c(4, 4)))
+  p <- pg_provenance(out)
+  expect_equal(p$images$sha256, unname(vapply(files, function(x) digest::digest(file = x, algo = "sha256"), "")))
+  expect_equal(p$images$image, basename(files))
+  expect_match(p$preprocess, "size = 4, 4", fixed = TRUE)
+  expect_equal(p$models$sha256, digest::digest(file = f, algo = "sha256"))
+})
