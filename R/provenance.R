@@ -120,8 +120,8 @@ intervention_details <- function(iv) {
     if (!is.null(iv$path)) sprintf("file %s (sha256 %s)", iv$path, sha256_file(iv$path)),
     if (!is.null(iv$command)) sprintf("command %s", iv$command),
     if (length(iv$seeds)) sprintf("editor seeds %s", paste(format(iv$seeds, scientific = FALSE, trim = TRUE), collapse = ", ")),
-    if (!is.null(p$space)) sprintf("space %s", p$space),
-    if (!is.null(p$mask) || !is.null(p$mask_fn)) "masked",
+    if (!is.null(p$space) && identical(iv$kind, "hue")) sprintf("space %s", p$space),
+    if (!is.null(p$mask)) paste("mask", describe_mask(p$mask)),
     if (!is.null(p$padding) && iv$kind %in% c("rotate", "translate", "zoom")) sprintf("padding %s", p$padding))
   if (length(parts)) paste0("; ", paste(parts, collapse = "; ")) else ""
 }

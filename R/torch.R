@@ -201,7 +201,9 @@ check_predict_memory <- function(chunks, out, batch_size, call) {
 #' @param ... Unused.
 #' @param .notes Internal: lets [explain()] give each message once for all
 #'   its predictions.
-#' @return A matrix with one row per image and one column per output.
+#' @return A matrix with one row per image and one column per output, of
+#'   class `propgrad_predictions`, carrying its [pg_provenance()] (subsets
+#'   give plain matrices).
 #' @export
 #' @method predict propgrad_torch_model
 #' @examples
@@ -250,8 +252,18 @@ predict.propgrad_torch_model <- function(object, images, type = c("prob", "logit
     attr(out, "provenance") <- new_provenance(
       models = provenance_models(list(model = object)), preprocess = describe_preprocess(preprocess),
       images = provenance_images(predict_sources(images)))
+    class(out) <- c("propgrad_predictions", "matrix", "array")
   }
   out
+}
+
+#' @export
+print.propgrad_predictions <- function(x, ...) {
+  line <- provenance_line(attr(x, "provenance"))
+  attr(x, "provenance") <- NULL
+  print(unclass(x), ...)
+  cli::cat_line(line)
+  invisible(x)
 }
 
 # The images as the user gave them, one entry per file or array.

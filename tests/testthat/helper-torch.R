@@ -18,3 +18,9 @@ luma_code <- paste(
 test_image <- function(h = 12, w = 10, seed = 1) {
   withr::with_seed(seed, array(stats::runif(h * w * 3, 0.1, 0.9), c(h, w, 3)))
 }
+
+# predict()'s numbers without its provenance (which records the time).
+bare <- function(x) {
+  attr(x, "provenance") <- NULL
+  unclass(x)
+}
