@@ -81,4 +81,11 @@ test_that("predict() records the model, preprocessing and each image file's hash
   expect_equal(p$images$image, basename(files))
   expect_match(p$preprocess, "size = 4, 4", fixed = TRUE)
   expect_equal(p$models$sha256, digest::digest(file = f, algo = "sha256"))
+  # Printed as a matrix plus one provenance line, not an attribute dump;
+  # subsets are plain matrices.
+  printed <- capture.output(print(out))
+  expect_false(any(grepl("attr(,", printed, fixed = TRUE)))
+  expect_match(printed[length(printed)], "all provenance: pg_provenance()", fixed = TRUE)
+  expect_s3_class(out, "propgrad_predictions")
+  expect_null(attributes(out[, 1, drop = FALSE])$provenance)
 })
