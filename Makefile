@@ -16,10 +16,10 @@ setup:
 	bash tools/setup.sh
 
 # R CMD build also builds the vignettes, so they are checked on every install.
-# The vignettes need no LibTorch, so the build's own install skips it (the
-# tarball holds sources only; every real install detects LibTorch anew).
+# "Models and interventions" runs a TorchScript model, so the build's own
+# install detects LibTorch like any other (the tarball holds sources only).
 $(TARBALL):
-	PROPGRAD_NO_TORCH=1 MAKEFLAGS=-j2 $(R) CMD build .
+	MAKEFLAGS=-j2 $(R) CMD build .
 
 build:
 	rm -f $(TARBALL)
