@@ -94,3 +94,25 @@ test_that("the bootstrap seed defaults to NULL: drawn from R's RNG, and stated i
   expect_false(identical(seed_in("c.html", 4), drawn))
   expect_equal(seed_in("d.html", 4, seed = 12), "12")
 })
+
+test_that("a result's provenance becomes a section of the report, escaped", {
+  skip_if_not_installed("rmarkdown")
+  skip_if_not(rmarkdown::pandoc_available("1.12.3"), "pandoc is not available to render the report")
+  tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
+                         n_perm = 4999, seed = 1, probs = c("p_cat", "p_dog"))
+  file <- file.path(withr::local_tempdir(), "plain.html")
+  suppressWarnings(pg_report(tests, file))
+  expect_false(grepl("Provenance", paste(readLines(file, warn = FALSE), collapse = "\n"), fixed = TRUE))
+  attr(tests, "provenance") <- propgrad:::new_provenance(
+    models = data.frame(model = "<b>m</b>", file = "/models/m.pt", sha256 = strrep("ab", 32),
+                        device = "cpu", dtype = "float32"),
+    seed = 7)
+  file <- file.path(withr::local_tempdir(), "prov.html")
+  suppressWarnings(pg_report(tests, file))
+  html <- paste(readLines(file, warn = FALSE), collapse = "\n")
+  expect_true(grepl("Provenance", html, fixed = TRUE))
+  expect_true(grepl(strrep("ab", 32), html, fixed = TRUE))
+  expect_true(grepl("model &lt;b&gt;m&lt;/b&gt;", html, fixed = TRUE))
+  version <- as.character(packageVersion("propgrad"))
+  expect_true(grepl(paste0("propgrad version\\s*</td>\\s*<td[^>]*>\\s*", version), html, perl = TRUE))
+})
