@@ -180,3 +180,14 @@ provenance_line <- function(x) {
   sprintf("# propgrad %s, LibTorch %s%s; all provenance: pg_provenance()", sw[["propgrad"]],
           if (is.na(sw[["LibTorch"]])) "none" else sw[["LibTorch"]], paste(models, collapse = ""))
 }
+
+# One sentence for a table's note: software and each model file's hash.
+provenance_note <- function(x) {
+  if (is.null(x)) return(NULL)
+  sw <- x$software
+  m <- x$models[!is.na(x$models$sha256), , drop = FALSE]
+  paste0(sprintf(" propgrad %s, LibTorch %s", sw[["propgrad"]],
+                 if (is.na(sw[["LibTorch"]])) "none" else sw[["LibTorch"]]),
+         if (NROW(m)) paste0("; ", paste(sprintf("%s SHA-256 %s", m$model, substr(m$sha256, 1, 16)), collapse = "; ")),
+         ".")
+}

@@ -66,7 +66,8 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
                            s$alternative, n_perm_label(s), s$p_method, format(s$seed, scientific = FALSE),
                            alpha, s$p_adjust),
                    floor_note(s),
-                   if ("seed_epgm_sd" %in% names(x)) " EPGM: of the output curve averaged over editor seeds; Seed EPGM: the mean [min, max] of each seed's own curve's EPGM.")
+                   if ("seed_epgm_sd" %in% names(x)) " EPGM: of the output curve averaged over editor seeds; Seed EPGM: the mean [min, max] of each seed's own curve's EPGM.",
+                   provenance_note(attr(x, "provenance")))
   } else if (all(c("model_1", "model_2", "effect_size", "p.floor") %in% names(x))) {
     alpha <- alpha %||% 0.01
     check_probability(alpha, "alpha", call)
