@@ -85,6 +85,10 @@ pg_torch_intervene <- function(image, kind, strengths, numbers, other, mask, pad
     .Call(`_propgrad_pg_torch_intervene`, image, kind, strengths, numbers, other, mask, padding, space, device, batch_size)
 }
 
+pg_torch_intervene_predict <- function(image, kind, strengths, numbers, other, mask, padding, space, device, batch_size, models, pre, type, channels) {
+    .Call(`_propgrad_pg_torch_intervene_predict`, image, kind, strengths, numbers, other, mask, padding, space, device, batch_size, models, pre, type, channels)
+}
+
 pg_torch_edit <- function(editor, image, strengths, batch_size, seed) {
     .Call(`_propgrad_pg_torch_edit`, editor, image, strengths, batch_size, seed)
 }

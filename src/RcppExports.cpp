@@ -259,6 +259,29 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// pg_torch_intervene_predict
+Rcpp::List pg_torch_intervene_predict(Rcpp::NumericVector image, std::string kind, std::vector<double> strengths, std::vector<double> numbers, Rcpp::Nullable<Rcpp::NumericVector> other, Rcpp::Nullable<Rcpp::NumericVector> mask, std::string padding, std::string space, std::string device, int batch_size, Rcpp::List models, Rcpp::List pre, std::string type, std::vector<int> channels);
+RcppExport SEXP _propgrad_pg_torch_intervene_predict(SEXP imageSEXP, SEXP kindSEXP, SEXP strengthsSEXP, SEXP numbersSEXP, SEXP otherSEXP, SEXP maskSEXP, SEXP paddingSEXP, SEXP spaceSEXP, SEXP deviceSEXP, SEXP batch_sizeSEXP, SEXP modelsSEXP, SEXP preSEXP, SEXP typeSEXP, SEXP channelsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< Rcpp::NumericVector >::type image(imageSEXP);
+    Rcpp::traits::input_parameter< std::string >::type kind(kindSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type strengths(strengthsSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type numbers(numbersSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::NumericVector> >::type other(otherSEXP);
+    Rcpp::traits::input_parameter< Rcpp::Nullable<Rcpp::NumericVector> >::type mask(maskSEXP);
+    Rcpp::traits::input_parameter< std::string >::type padding(paddingSEXP);
+    Rcpp::traits::input_parameter< std::string >::type space(spaceSEXP);
+    Rcpp::traits::input_parameter< std::string >::type device(deviceSEXP);
+    Rcpp::traits::input_parameter< int >::type batch_size(batch_sizeSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type models(modelsSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type pre(preSEXP);
+    Rcpp::traits::input_parameter< std::string >::type type(typeSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type channels(channelsSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_torch_intervene_predict(image, kind, strengths, numbers, other, mask, padding, space, device, batch_size, models, pre, type, channels));
+    return rcpp_result_gen;
+END_RCPP
+}
 // pg_torch_edit
 Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image, std::vector<double> strengths, int batch_size, double seed);
 RcppExport SEXP _propgrad_pg_torch_edit(SEXP editorSEXP, SEXP imageSEXP, SEXP strengthsSEXP, SEXP batch_sizeSEXP, SEXP seedSEXP) {
@@ -327,6 +350,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_torch_preprocess", (DL_FUNC) &_propgrad_pg_torch_preprocess, 3},
     {"_propgrad_pg_torch_save_script", (DL_FUNC) &_propgrad_pg_torch_save_script, 3},
     {"_propgrad_pg_torch_intervene", (DL_FUNC) &_propgrad_pg_torch_intervene, 10},
+    {"_propgrad_pg_torch_intervene_predict", (DL_FUNC) &_propgrad_pg_torch_intervene_predict, 14},
     {"_propgrad_pg_torch_edit", (DL_FUNC) &_propgrad_pg_torch_edit, 5},
     {"_propgrad_pg_torch_tensors", (DL_FUNC) &_propgrad_pg_torch_tensors, 1},
     {"_propgrad_pg_torch_copy", (DL_FUNC) &_propgrad_pg_torch_copy, 1},

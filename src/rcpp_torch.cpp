@@ -246,6 +246,50 @@ Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string ki
 #endif
 }
 
+// explain()'s fused path: pg_torch_intervene()'s arguments, then the models
+// (a list of pointers, all on `device`), one preprocess list for all,
+// "logits" or "raw", and the 0-based channels each model sees (empty: all).
+// One matrix per model.
+// [[Rcpp::export(rng = false)]]
+Rcpp::List pg_torch_intervene_predict(Rcpp::NumericVector image, std::string kind,
+                                      std::vector<double> strengths, std::vector<double> numbers,
+                                      Rcpp::Nullable<Rcpp::NumericVector> other,
+                                      Rcpp::Nullable<Rcpp::NumericVector> mask, std::string padding,
+                                      std::string space, std::string device, int batch_size,
+                                      Rcpp::List models, Rcpp::List pre, std::string type,
+                                      std::vector<int> channels) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&] {
+    tx::Intervention spec;
+    spec.kind = kind;
+    spec.strengths = strengths;
+    spec.numbers = numbers;
+    spec.other = optional_view(other);
+    spec.mask = optional_view(mask);
+    spec.padding = padding;
+    spec.space = space;
+    if (type != "logits" && type != "raw") Rcpp::stop("internal error: type '%s'", type);
+    tx::OutputType t = type == "logits" ? tx::OutputType::Logits : tx::OutputType::Raw;
+    std::vector<const tx::Model*> ms;
+    for (R_xlen_t i = 0; i < models.size(); ++i) ms.push_back(pointer<tx::Model>(models[i], "model"));
+    std::vector<tx::Matrix> outs =
+        tx::intervene_predict(image_view(image), spec, device, batch_size, ms,
+                              preprocess_spec(pre),
+                              std::vector<int64_t>(channels.begin(), channels.end()), t,
+                              r_interrupt_pending);
+    Rcpp::List res(outs.size());
+    for (size_t i = 0; i < outs.size(); ++i) {
+      Rcpp::NumericMatrix m(static_cast<int>(outs[i].rows), static_cast<int>(outs[i].cols));
+      std::copy(outs[i].data.begin(), outs[i].data.end(), m.begin());
+      res[static_cast<R_xlen_t>(i)] = m;
+    }
+    return res;
+  });
+#else
+  unavailable();
+#endif
+}
+
 // `seed`: NA for an unseeded editor, else a whole number R has checked
 // (0 .. 2^31 - 1).
 // [[Rcpp::export(rng = false)]]

@@ -254,32 +254,36 @@ void copy_alpha(const ImageView& image, double* out, int64_t k) {
 
 }  // namespace
 
+torch::Tensor intervened_batch(const torch::Tensor& x, const torch::Tensor& mask,
+                               const Intervention& spec, int64_t start, int64_t end) {
+  const int64_t c = x.size(1);
+  // Colour kinds see the colour channels only; alpha is put back after.
+  const bool keep_alpha = (c == 2 || c == 4) && !moves_pixels(spec.kind);
+  torch::Tensor colour = keep_alpha ? x.narrow(1, 0, c - 1) : x;
+  std::vector<double> part(spec.strengths.begin() + start, spec.strengths.begin() + end);
+  torch::Tensor y = apply_kind(colour, spec, part, x.device());
+  // Written as m * y + (1 - m) * x, a 0/1 mask returns y or x exactly.
+  if (mask.defined()) y = y * mask + colour * (1 - mask);
+  if (keep_alpha) y = torch::cat({y, x.narrow(1, c - 1, 1).expand({end - start, 1, -1, -1})}, 1);
+  return y;
+}
+
 void intervene(const ImageView& image, const Intervention& spec, const std::string& device,
                int64_t batch_size, const Allocator& allocate, const InterruptCheck& interrupted) {
   c10::InferenceMode guard;
   const torch::Device dev = parse_device(device);
   try {
     torch::Tensor x = to_tensor(image, dev);
-    // Colour kinds see the colour channels only; alpha is put back after.
-    const bool keep_alpha = (image.c == 2 || image.c == 4) && !moves_pixels(spec.kind);
-    torch::Tensor colour = keep_alpha ? x.narrow(1, 0, image.c - 1) : x;
     torch::Tensor mask = spec.mask.empty() ? torch::Tensor() : to_tensor(spec.mask, dev);
     const int64_t k = static_cast<int64_t>(spec.strengths.size());
     double* out = allocate(k, image.h, image.w, image.c);
     for (int64_t start = 0; start < k; start += batch_size) {
       if (interrupted && interrupted()) throw Error("interrupt", "Interrupted.");
       const int64_t end = std::min(k, start + batch_size);
-      std::vector<double> part(spec.strengths.begin() + start, spec.strengths.begin() + end);
-      torch::Tensor y = apply_kind(colour, spec, part, dev);
-      // Written as m * y + (1 - m) * x, a 0/1 mask returns y or x exactly.
-      if (mask.defined()) y = y * mask + colour * (1 - mask);
-      if (keep_alpha) {
-        auto alpha = x.narrow(1, image.c - 1, 1).expand({end - start, 1, -1, -1});
-        y = torch::cat({y, alpha}, 1);
-      }
-      write_batch(y, out, k, start);
+      write_batch(intervened_batch(x, mask, spec, start, end), out, k, start);
     }
-    if (keep_alpha) copy_alpha(image, out, k);
+    // Alpha again from the input's doubles, exact rather than via float.
+    if ((image.c == 2 || image.c == 4) && !moves_pixels(spec.kind)) copy_alpha(image, out, k);
   } catch (const c10::Error& e) {
     throw Error("intervention", "The " + spec.kind + " intervention failed: " + describe(e));
   }

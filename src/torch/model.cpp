@@ -115,48 +115,62 @@ static torch::Tensor chunk_batch(const std::vector<ImageView>& chunks, int64_t f
   return parts.size() == 1 ? parts[0] : torch::cat(parts, 0);
 }
 
-Matrix Model::predict(const std::vector<ImageView>& chunks, const Preprocess& pre,
-                      int64_t batch_size, OutputType type, const InterruptCheck& interrupted) const {
-  c10::InferenceMode guard;
-  Matrix out;
-  out.rows = 0;
-  for (const ImageView& c : chunks) out.rows += c.n;
-  std::vector<torch::Tensor> pieces;
-  for (int64_t start = 0; start < out.rows; start += batch_size) {
-    if (interrupted && interrupted()) throw Error("interrupt", "Interrupted.");
-    const int64_t count = std::min(batch_size, out.rows - start);
-    torch::Tensor x = chunk_batch(chunks, start, count, pre, impl_->device);
-    torch::Tensor y;
-    try {
-      y = output_tensor(impl_->module.forward({x}));
-    } catch (const Error&) {
-      throw;
-    } catch (const std::exception& e) {
-      // TorchScript runtime failures arrive as c10::Error or JITException.
-      throw Error("model_input", "The model rejected a batch of shape [" +
-                                     std::to_string(x.size(0)) + ", " + std::to_string(x.size(1)) +
-                                     ", " + std::to_string(x.size(2)) + ", " +
-                                     std::to_string(x.size(3)) + "]: " + describe(e));
-    }
-    if (y.dim() == 0 || y.size(0) != count) {
-      throw Error("model_output", "The model returned " + std::to_string(y.dim() ? y.size(0) : 0) +
-                                      " rows for a batch of " + std::to_string(count) +
-                                      " images; it must return one row per image.");
-    }
-    if (type != OutputType::Raw && y.dim() != 2) {
-      throw Error("model_output", "Logits and probabilities need a model output of shape "
-                                  "[batch, classes]; this model returns " +
-                                      std::to_string(y.dim()) + " dimensions. Use type = \"raw\".");
-    }
-    y = y.reshape({count, -1}).to(torch::kFloat64);
-    pieces.push_back(y.to(torch::kCPU));
+// A preprocessed batch through the model, outputs checked.
+static torch::Tensor forward(const Model& model, const torch::Tensor& x, OutputType type) {
+  const int64_t count = x.size(0);
+  torch::Tensor y;
+  try {
+    y = output_tensor(ModelAccess::impl(model).module.forward({x}));
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    // TorchScript runtime failures arrive as c10::Error or JITException.
+    throw Error("model_input", "The model rejected a batch of shape [" +
+                                   std::to_string(x.size(0)) + ", " + std::to_string(x.size(1)) +
+                                   ", " + std::to_string(x.size(2)) + ", " +
+                                   std::to_string(x.size(3)) + "]: " + describe(e));
   }
+  if (y.dim() == 0 || y.size(0) != count) {
+    throw Error("model_output", "The model returned " + std::to_string(y.dim() ? y.size(0) : 0) +
+                                    " rows for a batch of " + std::to_string(count) +
+                                    " images; it must return one row per image.");
+  }
+  if (type != OutputType::Raw && y.dim() != 2) {
+    throw Error("model_output", "Logits and probabilities need a model output of shape "
+                                "[batch, classes]; this model returns " +
+                                    std::to_string(y.dim()) + " dimensions. Use type = \"raw\".");
+  }
+  return y.reshape({count, -1}).to(torch::kFloat64).to(torch::kCPU);
+}
+
+torch::Tensor predict_batch(const Model& model, const torch::Tensor& images, const Preprocess& pre,
+                            OutputType type) {
+  return forward(model, preprocess_tensor(images, pre), type);
+}
+
+Matrix to_matrix(const std::vector<torch::Tensor>& pieces) {
   torch::Tensor all = torch::cat(pieces, 0);
+  Matrix out;
+  out.rows = all.size(0);
   out.cols = all.size(1);
   // Column-major for R: transpose, then read row-major.
   torch::Tensor cm = all.t().contiguous();
   out.data.assign(cm.data_ptr<double>(), cm.data_ptr<double>() + cm.numel());
   return out;
+}
+
+Matrix Model::predict(const std::vector<ImageView>& chunks, const Preprocess& pre,
+                      int64_t batch_size, OutputType type, const InterruptCheck& interrupted) const {
+  c10::InferenceMode guard;
+  int64_t rows = 0;
+  for (const ImageView& c : chunks) rows += c.n;
+  std::vector<torch::Tensor> pieces;
+  for (int64_t start = 0; start < rows; start += batch_size) {
+    if (interrupted && interrupted()) throw Error("interrupt", "Interrupted.");
+    const int64_t count = std::min(batch_size, rows - start);
+    pieces.push_back(forward(*this, chunk_batch(chunks, start, count, pre, impl_->device), type));
+  }
+  return to_matrix(pieces);
 }
 
 void save_script_module(const std::string& source, const std::vector<NamedArray>& buffers,

@@ -14,19 +14,6 @@ namespace torchx {
 
 Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-// Model's friend: the module behind a model, and a deep copy of a model.
-struct ModelAccess {
-  static torch::jit::Module& module(Model& m) { return m.impl_->module; }
-  static const torch::jit::Module& module(const Model& m) { return m.impl_->module; }
-  static std::unique_ptr<Model> copy(const Model& m) {
-    auto impl = std::unique_ptr<Model::Impl>(new Model::Impl);
-    impl->module = m.impl_->module.deepcopy();
-    impl->device = m.impl_->device;
-    impl->device_name = m.impl_->device_name;
-    return std::unique_ptr<Model>(new Model(std::move(impl)));
-  }
-};
-
 namespace {
 
 // Moments in float64 on the CPU, whatever the tensor's dtype and device.

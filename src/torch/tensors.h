@@ -21,6 +21,35 @@ struct Model::Impl {
   std::string device_name;
 };
 
+// Model's friend: the state behind a model (its module and device) for
+// sanity.cpp's copies and pipeline.cpp's forward passes.
+struct ModelAccess {
+  static Model::Impl& impl(const Model& m) { return *m.impl_; }
+  static torch::jit::Module& module(Model& m) { return m.impl_->module; }
+  static const torch::jit::Module& module(const Model& m) { return m.impl_->module; }
+  static std::unique_ptr<Model> copy(const Model& m) {
+    auto impl = std::unique_ptr<Model::Impl>(new Model::Impl);
+    impl->module = m.impl_->module.deepcopy();
+    impl->device = m.impl_->device;
+    impl->device_name = m.impl_->device_name;
+    return std::unique_ptr<Model>(new Model(std::move(impl)));
+  }
+};
+
+// One batch of B strengths [start, end) of spec applied to x (1 x C x H x W
+// on the device), mask (1 x 1 x H x W, may be undefined) and alpha included:
+// B x C x H x W on x's device, as intervene() writes it out.
+torch::Tensor intervened_batch(const torch::Tensor& x, const torch::Tensor& mask,
+                               const Intervention& spec, int64_t start, int64_t end);
+
+// A B x C x H x W float batch on the model's device, preprocessed and run
+// through the model: B rows of outputs as a float64 CPU tensor, checked as
+// Model::predict checks them.
+torch::Tensor predict_batch(const Model& model, const torch::Tensor& images, const Preprocess& pre,
+                            OutputType type);
+// Row batches of outputs -> one column-major Matrix.
+Matrix to_matrix(const std::vector<torch::Tensor>& pieces);
+
 // "cpu", "cuda" or "cuda:K"; Error("device") when CUDA is asked for but absent.
 torch::Device parse_device(const std::string& name);
 

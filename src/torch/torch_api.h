@@ -101,7 +101,7 @@ class Model {
   const std::string& device() const;
 
  private:
-  friend struct ModelAccess;  // sanity.cpp: copies and re-draws the module
+  friend struct ModelAccess;  // tensors.h: sanity.cpp and pipeline.cpp use the module
   struct Impl;
   explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
@@ -135,6 +135,18 @@ struct Intervention {
 // computed in float); blur and the geometric kinds move it with the image.
 void intervene(const ImageView& image, const Intervention& spec, const std::string& device,
                int64_t batch_size, const Allocator& allocate, const InterruptCheck& interrupted);
+
+// intervene() and each model's predict() in one pass, without the images
+// leaving the device: each batch of batch_size strengths is intervened and
+// goes, as it is, to every model (all on device). channels, when not empty,
+// picks the channels each model sees (to_rgb: {0, 0, 0} for grey, {0, 1, 2}
+// to drop alpha). One Matrix per model, each as that model's predict() of
+// intervene()'s images with the same batch_size would give.
+std::vector<Matrix> intervene_predict(const ImageView& image, const Intervention& spec,
+                                      const std::string& device, int64_t batch_size,
+                                      const std::vector<const Model*>& models,
+                                      const Preprocess& pre, const std::vector<int64_t>& channels,
+                                      OutputType type, const InterruptCheck& interrupted);
 
 // A user TorchScript module whose forward(images, strengths) maps a batch of
 // B x C x H x W images and B strengths to edited B x C x H x W images.
