@@ -27,8 +27,14 @@
 #'   conventional positive class) is tested, with a message of class
 #'   `propgrad_message_binary`; testing both would only double the
 #'   multiplicity of the p-value adjustment.
-#' @param type,preprocess,batch_size,classes Passed to
+#' @param type,preprocess,classes Passed to
 #'   [predict()][predict.propgrad_torch_model] for torch models.
+#' @param batch_size Images per batch, for [intervene()] and
+#'   [predict()][predict.propgrad_torch_model] alike (default 32, as theirs).
+#'   With raw images, an [intervention()] and torch models on the
+#'   intervention's device, each batch goes from the intervention straight
+#'   to every model without leaving the device; the outputs are the same as
+#'   with [intervene()] then [predict()][predict.propgrad_torch_model].
 #' @param device `"auto"`, `"cpu"`, `"cuda"` or `"cuda:K"` for interventions.
 #' @param progress Show a progress bar (default: in interactive sessions).
 #' @param ... Passed to [property_test()] (`statistic`, `n_perm`, `seed`,
@@ -70,7 +76,7 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
   check_required(c("images", "models"), call)
   models <- check_models(models, call)
   check_flag(progress, arg = "progress", call = call)
-  sweeps <- explain_sweeps(images, intervention, device, batch_size, call)
+  sweeps <- explain_sweeps(images, intervention, device, batch_size, call, models)
   # predict()'s one-off messages: once per explain(), not once per sweep.
   notes <- predict_notes(missing(preprocess))
   if (progress) {
@@ -81,8 +87,12 @@ explain <- function(images, intervention = NULL, models, output = NULL, type = "
   keys <- c("image", "model", if (seeded) "seed", "strength")
   for (img_name in names(sweeps)) {
     sweep <- sweeps[[img_name]]
+    fused <- if (inherits(sweep, "propgrad_fused_sweep")) {
+      fused_predict(sweep, models, type, preprocess, batch_size, classes, call, notes)
+    }
     for (model_name in names(models)) {
-      out <- run_model(models[[model_name]], sweep, type, preprocess, batch_size, classes, call, notes)
+      out <- fused[[model_name]] %||%
+        run_model(models[[model_name]], sweep, type, preprocess, batch_size, classes, call, notes)
       # A seeded sweep's list name carries its seed; the image is its name.
       key <- data.frame(image = if (seeded) sweep$name else img_name, model = model_name)
       if (seeded) key$seed <- sweep$seed
@@ -164,7 +174,9 @@ check_models <- function(models, call) {
   models
 }
 
-explain_sweeps <- function(images, intervention, device, batch_size, call) {
+# Given models (explain()), the sweeps may be fused ones (R/fused.R), which
+# hold no images; sanity_check() gives none, as it reorders the images.
+explain_sweeps <- function(images, intervention, device, batch_size, call, models = NULL) {
   done <- intervened_sweeps(images, call)
   if (!is.null(done)) return(done)
   if (is.null(intervention)) {
@@ -185,6 +197,13 @@ explain_sweeps <- function(images, intervention, device, batch_size, call) {
                 "propgrad_error_type", call = call)
   }
   if (is.null(names(items)) || any(names(items) == "")) names(items) <- paste0("image", seq_along(items))
+  if (length(models) && can_fuse(intervention, models, device, call)) {
+    # Intervened on the device as each model runs: see R/fused.R.
+    out <- lapply(items, fused_sweep, intervention = intervention, device = device,
+                  batch_size = batch_size, call = call)
+    attr(out, "sources") <- items
+    return(out)
+  }
   out <- lapply(items, function(img) intervene(img, intervention, device = device, batch_size = batch_size))
   # A seeded editor gives each image a list of sweeps, one per seed.
   if (!is.null(intervention$seeds)) out <- seeded_sweeps(out, call)

@@ -279,12 +279,18 @@ rgb_images <- function(set, notes) {
   items <- if (is.list(set)) set else list(set)
   channels <- vapply(items, function(img) dim(img)[length(dim(img))], 1L)
   if (all(channels == 3)) return(set)
+  rgb_note(channels, notes)
+  if (is.list(set)) lapply(set, convert) else convert(set)
+}
+
+# The message for converted images with these channel counts (explain()'s
+# fused path converts on the device but says the same).
+rgb_note <- function(channels, notes) {
   counts <- table(factor(channels[channels != 3], 1:4, c("grey", "grey + alpha", "", "RGBA")))
   found <- sprintf("%s (%d)", names(counts), counts)[counts > 0]
   inform_once(notes, c("Converted images to RGB for the model, as PIL's {.code convert(\"RGB\")}: {found}.",
                        i = "Grey is repeated over three channels and alpha dropped; {.code torch_preprocess(to_rgb = FALSE)} keeps the channels."),
               "propgrad_message_channels")
-  if (is.list(set)) lapply(set, convert) else convert(set)
 }
 
 # Images of photo size sent without any preprocessing are most often a

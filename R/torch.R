@@ -158,11 +158,12 @@ print.propgrad_torch_model <- function(x, ...) {
 
 # A forward pass holds a float batch at the input size and, resized, at
 # the model's size (input, resized and normalised copies).
-check_predict_memory <- function(chunks, out, batch_size, call) {
-  n <- sum(vapply(chunks, function(x) dim(x)[1], 1L))
-  pixels <- max(vapply(chunks, function(x) prod(as.numeric(dim(x)[2:3])), 0))
+# `dims`: each chunk's N x H x W x C dims.
+check_predict_memory <- function(dims, out, batch_size, call) {
+  n <- sum(vapply(dims, function(d) as.numeric(d[1]), 0))
+  pixels <- max(vapply(dims, function(d) prod(as.numeric(d[2:3])), 0))
   b <- min(batch_size, n)
-  bytes <- 4 * b * dim(chunks[[1]])[4] * (pixels + 2 * prod(as.numeric(out)))
+  bytes <- 4 * b * dims[[1]][4] * (pixels + 2 * prod(as.numeric(out)))
   check_memory(bytes, sprintf("A batch of %d image%s at %d x %d", b, if (b == 1) "" else "s", out[1], out[2]),
                "Use a smaller {.arg batch_size}, or the size the model takes in {.fn torch_preprocess}.",
                call = call)
@@ -195,7 +196,8 @@ check_predict_memory <- function(chunks, out, batch_size, call) {
 #'   softmax over one column is always 1); use `"logits"` or `"raw"` for
 #'   those (class `propgrad_error_torch_model_output`).
 #' @param preprocess A [torch_preprocess()] specification.
-#' @param batch_size Images per forward pass.
+#' @param batch_size Images per forward pass (default 32, as in
+#'   [intervene()] and [explain()]).
 #' @param classes Optional column names (one per output).
 #' @param range `"auto"` (values above 1 mean 0..255), `"unit"` or `"byte"`.
 #' @param ... Unused.
@@ -232,10 +234,25 @@ predict.propgrad_torch_model <- function(object, images, type = c("prob", "logit
   input <- image_chunks(set, preprocess, call)
   preprocess <- check_preprocess(preprocess, dim(input$chunks[[1]])[4], call)
   suggest_preprocess(input$chunks, notes)
-  check_predict_memory(input$chunks, output_size(input$chunks[[1]], preprocess, call), batch_size,
-                       call)
+  check_predict_memory(lapply(input$chunks, dim), output_size(input$chunks[[1]], preprocess, call),
+                       batch_size, call)
   out <- torch_call(pg_torch_predict(object$pointer, input$chunks, preprocess, as.integer(batch_size),
                                      if (type == "prob") "logits" else type), call)
+  out <- label_outputs(out, type, classes, call)
+  rownames(out) <- input$names
+  # explain() records its own provenance once, not once per sweep and model.
+  if (is.null(.notes)) {
+    attr(out, "provenance") <- new_provenance(
+      models = provenance_models(list(model = object)), preprocess = describe_preprocess(preprocess),
+      images = provenance_images(predict_sources(images)))
+    class(out) <- c("propgrad_predictions", "matrix", "array")
+  }
+  out
+}
+
+# The model's output matrix as predict() returns it: softmax for "prob",
+# columns named by `classes` or output1, output2, ...
+label_outputs <- function(out, type, classes, call) {
   if (type == "prob") out <- softmax_rows(out, call)
   if (!is.null(classes)) {
     if (!is.character(classes) || length(classes) != ncol(out)) {
@@ -245,14 +262,6 @@ predict.propgrad_torch_model <- function(object, images, type = c("prob", "logit
     colnames(out) <- classes
   } else {
     colnames(out) <- paste0("output", seq_len(ncol(out)))
-  }
-  rownames(out) <- input$names
-  # explain() records its own provenance once, not once per sweep and model.
-  if (is.null(.notes)) {
-    attr(out, "provenance") <- new_provenance(
-      models = provenance_models(list(model = object)), preprocess = describe_preprocess(preprocess),
-      images = provenance_images(predict_sources(images)))
-    class(out) <- c("propgrad_predictions", "matrix", "array")
   }
   out
 }
