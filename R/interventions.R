@@ -207,7 +207,8 @@ print.propgrad_intervention <- function(x, ...) {
 #' @param intervention An [intervention()], [torch_editor()] or
 #'   [external_editor()].
 #' @param device `"auto"`, `"cpu"`, `"cuda"` or `"cuda:K"` (torch kinds).
-#' @param batch_size Strengths computed per batch on the device.
+#' @param batch_size Strengths computed per batch on the device (default 32,
+#'   as in [predict()][predict.propgrad_torch_model] and [explain()]).
 #' @param name The image's name in [explain()]'s tables and plots; default:
 #'   the file name without extension for a file, else none.
 #' @return A [propgrad_images] object; for an editor with `seeds`, a
@@ -219,7 +220,7 @@ print.propgrad_intervention <- function(x, ...) {
 #'   out <- intervene(img, intervention("brightness", c(0.5, 1, 1.5)), device = "cpu")
 #'   out
 #' }
-intervene <- function(image, intervention, device = "auto", batch_size = 64, name = NULL) {
+intervene <- function(image, intervention, device = "auto", batch_size = 32, name = NULL) {
   call <- rlang::current_env()
   check_required(c("image", "intervention"), call)
   name <- check_sweep_name(name, call)
