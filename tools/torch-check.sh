@@ -21,7 +21,7 @@ else
   libs=""
 fi
 libs="$libs -ltorch -ltorch_cpu -lc10"
-for f in tensors model interventions; do
+for f in tensors model interventions pipeline; do
   g++ -std=c++17 -O2 -fPIC $flags -I"$here/src" -c "$here/src/torch/$f.cpp" -o "$out/$f.o" &
 done
 g++ -std=c++17 -O2 -fPIC -I"$here/src" -c "$here/src/core/resize.cpp" -o "$out/resize.o" &

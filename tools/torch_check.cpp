@@ -4,6 +4,7 @@
 // device, on CUDA too, reports the largest difference and timings, and
 // exits non-zero when CUDA and CPU disagree by more than 1e-4. Built by
 // tools/torch-check.sh against any LibTorch tree.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -144,6 +145,62 @@ int main(int argc, char** argv) {
     failures += check_against_cpu(device, batched.data, reference);
   }
   std::remove(path.c_str());
+
+  // explain()'s fused path (pipeline.cpp) against intervene() then predict(),
+  // with bench/bench_fused.R's CNN and no preprocessing: equal outputs, and
+  // the times without R.
+  const std::string cnn = "propgrad_check_cnn.pt";
+  tx::save_script_module(
+      "def forward(self, x):\n"
+      "    y = torch.conv2d(x, self.w1, None, [2, 2], [1, 1]).relu()\n"
+      "    y = torch.conv2d(y, self.w2, None, [2, 2], [1, 1]).relu()\n"
+      "    return y.mean(dim=[2, 3]).matmul(self.w3)\n",
+      {{"w1", std::vector<double>(8 * 3 * 9, 0.1), {8, 3, 3, 3}},
+       {"w2", std::vector<double>(16 * 8 * 9, -0.05), {16, 8, 3, 3}},
+       {"w3", std::vector<double>(16 * 10, 0.2), {16, 10}}},
+      cnn);
+  tx::Intervention bright;
+  bright.kind = "brightness";
+  for (int64_t k = 0; k < steps; ++k) bright.strengths.push_back(0.2 + 1.6 * k / (steps - 1));
+  for (const auto& device : devices) {
+    tx::Model model(cnn, device);
+    tx::ImageBuffer out;
+    auto allocate = [&out](int64_t n, int64_t h, int64_t w, int64_t ch) {
+      out.data.assign(static_cast<size_t>(n * h * w * ch), 0.0);
+      out.n = n;
+      return out.data.data();
+    };
+    auto separate = [&] {
+      tx::intervene(image, bright, device, 32, allocate, nullptr);
+      tx::ImageView sweep{out.data.data(), steps, size, size, 3};
+      return model.predict({sweep}, tx::Preprocess(), 32, tx::OutputType::Logits, nullptr);
+    };
+    auto fused = [&] {
+      return tx::intervene_predict(image, bright, device, 32, {&model}, tx::Preprocess(), {},
+                                   tx::OutputType::Logits, nullptr)[0];
+    };
+    separate();  // warm-up
+    fused();
+    std::vector<double> t_sep, t_fused;
+    tx::Matrix a, b;
+    for (int rep = 0; rep < 9; ++rep) {
+      auto start = std::chrono::steady_clock::now();
+      a = separate();
+      t_sep.push_back(seconds_since(start));
+      start = std::chrono::steady_clock::now();
+      b = fused();
+      t_fused.push_back(seconds_since(start));
+    }
+    std::sort(t_sep.begin(), t_sep.end());
+    std::sort(t_fused.begin(), t_fused.end());
+    const double d = max_diff(a.data, b.data);
+    std::printf("brightness + cnn %-5s separate min %6.1f median %6.1f ms; fused min %6.1f median %6.1f ms; "
+                "max |difference| %.1e%s\n",
+                device.c_str(), 1000 * t_sep[0], 1000 * t_sep[4], 1000 * t_fused[0], 1000 * t_fused[4], d,
+                d > 0 ? "  FAIL" : "");
+    failures += d > 0;
+  }
+  std::remove(cnn.c_str());
   if (!info.cuda_available) std::printf("CUDA untested here: LibTorch sees no CUDA device.\n");
   std::printf("%d failure(s)\n", failures);
   return failures == 0 ? 0 : 1;

@@ -1,0 +1,61 @@
+# explain()'s fused path (R/fused.R), run by hand: 100 brightness steps of a
+# 128 x 128 RGB image and a small TorchScript CNN on the CPU, timed as
+# (a) intervene() alone, (b) intervene() then predict() (the separate path),
+# (c) the fused path's intervention + model part (fused_predict(): one C++
+# loop, images never in R), and whole explain() calls both ways; also
+# intervene() at the old default batch_size 64 (now 32 everywhere). Min and
+# median of `reps` runs after one warm-up each.
+#   Rscript bench/bench_fused.R [reps]
+# On a shared machine, options(propgrad.nthreads = 1) (PROPGRAD_BENCH_THREADS=1)
+# steadies the numbers.
+library(propgrad)
+if (!has_torch()) stop("propgrad was built without LibTorch")
+args <- commandArgs(trailingOnly = TRUE)
+reps <- if (length(args)) as.integer(args[1]) else 15
+threads <- Sys.getenv("PROPGRAD_BENCH_THREADS")
+if (nzchar(threads)) options(propgrad.nthreads = as.integer(threads))
+# Runs round-robin, so that load from elsewhere falls on every case alike;
+# system.time() collects garbage before each run.
+time_ms <- function(cases) {
+  for (f in cases) f()
+  t <- replicate(reps, vapply(cases, function(f) system.time(f())[["elapsed"]], 0)) * 1000
+  cbind(min = apply(t, 1, min), median = apply(t, 1, stats::median))
+}
+set.seed(1)
+img <- array(runif(128 * 128 * 3), c(128, 128, 3))
+iv <- intervention("brightness", seq(0.2, 1.8, length.out = 100))
+f <- torch_script_model(paste(
+  "def forward(self, x):",
+  "    y = torch.conv2d(x, self.w1, None, [2, 2], [1, 1]).relu()",
+  "    y = torch.conv2d(y, self.w2, None, [2, 2], [1, 1]).relu()",
+  "    return y.mean(dim=[2, 3]).matmul(self.w3)", sep = "\n"), tempfile(fileext = ".pt"),
+  buffers = list(w1 = array(rnorm(8 * 3 * 9, sd = 0.3), c(8, 3, 3, 3)),
+                 w2 = array(rnorm(16 * 8 * 9, sd = 0.3), c(16, 8, 3, 3)),
+                 w3 = matrix(rnorm(16 * 10), 16, 10)))
+m <- torch_model(f, device = "cpu")
+pre <- torch_preprocess()
+env <- globalenv()
+sweep <- propgrad:::explain_sweeps(list(img), iv, "cpu", 32, env, list(cnn = m))[[1]]
+stopifnot(inherits(sweep, "propgrad_fused_sweep"))
+notes <- propgrad:::predict_notes(FALSE)
+# .notes as explain() passes it: no per-call provenance (hashing 100 images).
+separate <- function() {
+  predict(m, intervene(img, iv, device = "cpu"), type = "logits", preprocess = pre, .notes = notes)
+}
+fused <- function() propgrad:::fused_predict(sweep, list(cnn = m), "logits", pre, 32, NULL, env, notes)$cnn
+stopifnot(identical(c(separate()), c(fused())))  # values only: predict() adds provenance
+run_explain <- function(fuse) function() {
+  withr::with_options(list(propgrad.fused = fuse),
+    explain(img, iv, list(cnn = m), type = "logits", output = 1, n_perm = 99, seed = 1,
+            device = "cpu", preprocess = pre))
+}
+rows <- time_ms(list(
+  "(a) intervene()" = function() intervene(img, iv, device = "cpu"),
+  "(a) intervene(), batch_size 64" = function() intervene(img, iv, device = "cpu", batch_size = 64),
+  "(b) intervene() + predict()" = separate,
+  "(c) fused intervention + model" = fused,
+  "explain(), separate path" = run_explain(FALSE),
+  "explain(), fused path" = run_explain(TRUE)))
+cat(sprintf("LibTorch %s, %d LibTorch threads, %d runs; 100 steps of 128 x 128 x 3, batch 32\n",
+            torch_info()$version, propgrad:::default_threads(env), reps))
+for (nm in rownames(rows)) cat(sprintf("%-32s min %7.1f ms  median %7.1f ms\n", nm, rows[nm, 1], rows[nm, 2]))
