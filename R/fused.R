@@ -38,11 +38,9 @@ fused_sweep <- function(image, intervention, device, batch_size, call) {
                "Use a smaller {.arg batch_size}, or a smaller image (resize it first).", call = call)
   check_intervention_fits(intervention, img, call)
   mask <- resolve_mask(intervention$params$mask, img, call)
-  # Sorted as new_images() sorts intervene()'s result.
-  strengths <- intervention$strengths[order(intervention$strengths)]
   structure(list(image = img, mask = if (!is.null(mask)) array(mask, c(1, dim(mask), 1)),
                  intervention = intervention, device = resolve_device(device, call),
-                 strengths = strengths, property = intervention$property,
+                 strengths = intervention$strengths, property = intervention$property,
                  period = intervention$period, name = name, seed = NULL),
             class = "propgrad_fused_sweep")
 }

@@ -39,11 +39,11 @@ std::vector<Matrix> intervene_predict(const ImageView& image, const Intervention
     torch::Tensor y;
     try {
       y = intervened_batch(x, mask, spec, start, end);
+      // Contiguous, as predict() reads its batches from R's array.
+      y = (pick.defined() ? y.index_select(1, pick) : y).contiguous();
     } catch (const c10::Error& e) {
       throw Error("intervention", "The " + spec.kind + " intervention failed: " + describe(e));
     }
-    // Contiguous, as predict() reads its batches from R's array.
-    y = (pick.defined() ? y.index_select(1, pick) : y).contiguous();
     for (size_t i = 0; i < models.size(); ++i) {
       pieces[i].push_back(predict_batch(*models[i], y, pre, type));
     }

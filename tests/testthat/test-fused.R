@@ -98,10 +98,11 @@ test_that("fused hue, rotate and masked brightness with resize, crop and normali
                          models, type = "raw", preprocess = pre, output = 1:3)
 })
 
-test_that("fused sweeps of unsorted strengths, grey and RGBA images match the separate path", {
+test_that("fused sweeps of grey and RGBA images match the separate path", {
   skip_without_torch()
   img <- test_image(seed = 6)
   models <- list(cnn = cnn_model(4))
+  # Strengths given unsorted (intervention() sorts them).
   expect_fused_identical(img, intervention("gamma", c(2, 0.5, 1, 1.5, 0.8, 1.2)), models,
                          type = "logits", batch_size = 4)
   rgba <- array(c(test_image(seed = 7), rep(0.6, 12 * 10)), c(12, 10, 4))
