@@ -2,7 +2,9 @@
 # on the intervened images (batched, on the chosen device), and test each
 # output curve with property_test(). The result is a propgrad_tests object
 # that summary(), pg_table(), the plots and pg_report() accept, carrying the
-# output curves for plot_curves().
+# output curves for plot_curves(). With a built-in intervention and torch
+# models on one device, intervention and models run together there
+# (R/fused.R), with the same results.
 
 #' Explain models' dependence on a property
 #'
