@@ -16,7 +16,9 @@ can_fuse <- function(intervention, models, device, call) {
   # Anything else goes the separate way, which raises the usual errors.
   if (!builtin || !torch || !has_torch() || r_torch_loaded()) return(FALSE)
   device <- resolve_device(device, call)
-  all(vapply(models, function(m) identical(m$device, device), TRUE))
+  # "cuda" is CUDA device 0, as LibTorch reads it.
+  same <- function(d) sub("^cuda$", "cuda:0", d)
+  all(vapply(models, function(m) identical(same(m$device), same(device)), TRUE))
 }
 
 # One image checked as intervene() checks it, with what the fused loop

@@ -58,3 +58,27 @@ test_that("explain() runs its models and interventions on CUDA like on the CPU",
   expect_equal(gpu$estimate, cpu$estimate, tolerance = 1e-4)
   expect_equal(pg_provenance(gpu)$models$device, "cuda")
 })
+
+test_that("the fused explain() path runs on CUDA, for cuda and cuda:0 alike, like the old path", {
+  skip_without_cuda()
+  f <- cuda_model_file()
+  iv <- intervention("brightness", seq(0.5, 1.5, length.out = 11), mask = function(img) img[, , 1] > 0.5)
+  m <- torch_model(f, "cuda:0")
+  expect_true(propgrad:::can_fuse(iv, list(m = m), "cuda", rlang::current_env()))
+  fused <- explain(test_image(), iv, m, type = "logits", output = 1, n_perm = 199, seed = 3, device = "cuda")
+  old <- withr::with_options(list(propgrad.fused = FALSE),
+    explain(test_image(), iv, m, type = "logits", output = 1, n_perm = 199, seed = 3, device = "cuda"))
+  expect_equal(attr(fused, "data"), attr(old, "data"), tolerance = 1e-6)
+})
+
+test_that("masked interventions and sanity_check() run on CUDA", {
+  skip_without_cuda()
+  img <- test_image(16, 14)
+  iv <- intervention("hue", c(-90, 0, 90), mask = matrix(c(0, 0.5, 1), 16, 14))
+  expect_equal(intervene(img, iv, device = "cuda")$images, intervene(img, iv, device = "cpu")$images,
+               tolerance = 1e-5)
+  sc <- sanity_check(torch_model(cuda_model_file(), "cuda"), img,
+                     intervention("brightness", seq(0.5, 1.5, length.out = 9)),
+                     type = "logits", output = 1, n_perm = 99, seed = 1, device = "cuda")
+  expect_s3_class(sc, "propgrad_sanity")
+})
