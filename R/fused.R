@@ -27,11 +27,7 @@ fused_sweep <- function(image, intervention, device, batch_size, call) {
   name <- if (is.character(image) && length(image) == 1 && !is.na(image)) {
     tools::file_path_sans_ext(basename(image))
   }
-  check_whole(batch_size, 1, 1e5, arg = "batch_size", call = call)
-  img <- as_image_batch(image, call = call)
-  if (dim(img)[1] != 1) {
-    abort_input("{.fn intervene} takes one image; it got {dim(img)[1]}.", "propgrad_error_length", call = call)
-  }
+  img <- one_image(image, batch_size, call)
   d <- dim(img)
   steps <- length(intervention$strengths)
   # Only float batches on the device: the sweep never exists as doubles.

@@ -231,11 +231,7 @@ intervene <- function(image, intervention, device = "auto", batch_size = 32, nam
     abort_input("{.arg intervention} must come from {.fn intervention}, {.fn torch_editor} or {.fn external_editor}.",
                 "propgrad_error_type", call = call)
   }
-  check_whole(batch_size, 1, 1e5, arg = "batch_size", call = call)
-  img <- as_image_batch(image, call = call)
-  if (dim(img)[1] != 1) {
-    abort_input("{.fn intervene} takes one image; it got {dim(img)[1]}.", "propgrad_error_length", call = call)
-  }
+  img <- one_image(image, batch_size, call)
   # The result is one double per step, pixel and channel; LibTorch works
   # on float batches of batch_size images beside it.
   d <- dim(img)
@@ -267,6 +263,17 @@ intervene <- function(image, intervention, device = "auto", batch_size = 32, nam
 
 # The last of 2 or 4 channels is alpha, which colour kinds leave alone.
 colour_channels <- function(channels) if (channels %in% c(2, 4)) channels - 1 else channels
+
+# The one image intervene() (and explain()'s fused path) takes, as a
+# 1 x H x W x C array, with the batch size checked beside it.
+one_image <- function(image, batch_size, call) {
+  check_whole(batch_size, 1, 1e5, arg = "batch_size", call = call)
+  img <- as_image_batch(image, call = call)
+  if (dim(img)[1] != 1) {
+    abort_input("{.fn intervene} takes one image; it got {dim(img)[1]}.", "propgrad_error_length", call = call)
+  }
+  img
+}
 
 check_intervention_fits <- function(iv, img, call) {
   d <- dim(img)

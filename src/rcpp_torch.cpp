@@ -43,6 +43,24 @@ tx::ImageView optional_view(const Rcpp::Nullable<T>& x) {
   return image_view(Rcpp::NumericVector(x.get()));
 }
 
+// A built-in intervention's settings as R passes them (intervene() and
+// explain()'s fused path alike).
+tx::Intervention intervention_spec(const std::string& kind, const std::vector<double>& strengths,
+                                   const std::vector<double>& numbers,
+                                   const Rcpp::Nullable<Rcpp::NumericVector>& other,
+                                   const Rcpp::Nullable<Rcpp::NumericVector>& mask,
+                                   const std::string& padding, const std::string& space) {
+  tx::Intervention spec;
+  spec.kind = kind;
+  spec.strengths = strengths;
+  spec.numbers = numbers;
+  spec.other = optional_view(other);
+  spec.mask = optional_view(mask);
+  spec.padding = padding;
+  spec.space = space;
+  return spec;
+}
+
 // Runs body, translating torch-side errors for R.
 template <typename F>
 auto guarded(F body) -> decltype(body()) {
@@ -228,14 +246,7 @@ Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string ki
                                        int batch_size) {
 #ifdef HAVE_LIBTORCH
   return guarded([&] {
-    tx::Intervention spec;
-    spec.kind = kind;
-    spec.strengths = strengths;
-    spec.numbers = numbers;
-    spec.other = optional_view(other);
-    spec.mask = optional_view(mask);
-    spec.padding = padding;
-    spec.space = space;
+    tx::Intervention spec = intervention_spec(kind, strengths, numbers, other, mask, padding, space);
     RImageAllocator result;
     tx::intervene(image_view(image), spec, device, batch_size, result.callback(),
                   r_interrupt_pending);
@@ -260,14 +271,7 @@ Rcpp::List pg_torch_intervene_predict(Rcpp::NumericVector image, std::string kin
                                       std::vector<int> channels) {
 #ifdef HAVE_LIBTORCH
   return guarded([&] {
-    tx::Intervention spec;
-    spec.kind = kind;
-    spec.strengths = strengths;
-    spec.numbers = numbers;
-    spec.other = optional_view(other);
-    spec.mask = optional_view(mask);
-    spec.padding = padding;
-    spec.space = space;
+    tx::Intervention spec = intervention_spec(kind, strengths, numbers, other, mask, padding, space);
     if (type != "logits" && type != "raw") Rcpp::stop("internal error: type '%s'", type);
     tx::OutputType t = type == "logits" ? tx::OutputType::Logits : tx::OutputType::Raw;
     std::vector<const tx::Model*> ms;
