@@ -72,7 +72,7 @@ pg_report <- function(tests, file, data = NULL, curves = NULL, colour = NULL,
   tryCatch(
     rmarkdown::render(template, output_file = basename(file), output_dir = dirname(file),
                       intermediates_dir = work, knit_root_dir = work, envir = new.env(),
-                      params = list(title = yaml_string(title), tests = tests, data = data, curves = curves,
+                      params = list(title = yaml_string(html_escape(title)), tests = tests, data = data, curves = curves,
                                     colour = colour, seed = seed),
                       quiet = TRUE),
     error = function(e) {

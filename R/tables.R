@@ -108,6 +108,8 @@ pg_table <- function(x, format = c("markdown", "latex", "html"), digits = 3, alp
     names(table) <- latex_escape(names(table))
     if (!is.null(caption)) caption <- latex_escape(caption)
   }
+  # kable escapes HTML cells but not the caption.
+  if (format == "html" && !is.null(caption)) caption <- html_escape(caption)
   args <- list(table, format = if (format == "markdown") "pipe" else format,
                escape = format != "latex", booktabs = TRUE, linesep = "", caption = caption,
                align = c(rep("l", ncol(lead)), ifelse(names(body) == "Comparison", "l", "r")))
@@ -133,18 +135,32 @@ footnote <- function(kable, note, format) {
     latex = sub("\\end{table}", paste0("\\par\\smallskip{\\footnotesize ", latex_escape(note),
                                        "}\n\\end{table}"),
                 paste(kable, collapse = "\n"), fixed = TRUE),
-    html = c(kable, paste0("<p><small>", note, "</small></p>")))
+    html = c(kable, paste0("<p><small>", html_escape(note), "</small></p>")))
   if (format == "latex" && !grepl("\\end{table}", text, fixed = TRUE)) {
     text <- paste0(text, "\n\\par\\smallskip{\\footnotesize ", latex_escape(note), "}")
   }
   structure(paste(text, collapse = "\n"), format = attr(kable, "format"), class = "knitr_kable")
 }
 
+# Every character LaTeX's text mode treats specially. The backslash goes
+# through a placeholder so the braces of \textbackslash{} stay unescaped.
 latex_escape <- function(x) {
-  x <- gsub("\\", "\\textbackslash{}", x, fixed = TRUE)
+  x <- gsub("\\", "\001", x, fixed = TRUE)
+  x <- gsub("([{}])", "\\\\\\1", x)
+  x <- gsub("\001", "\\textbackslash{}", x, fixed = TRUE)
+  x <- gsub("^", "\\textasciicircum{}", x, fixed = TRUE)
+  x <- gsub("~", "\\textasciitilde{}", x, fixed = TRUE)
   x <- gsub("<=", "\u2264", x, fixed = TRUE)
   x <- gsub("([%&#_$])", "\\\\\\1", x)
   x <- gsub("<", "$<$", x, fixed = TRUE)
   x <- gsub("\u2264", "$\\leq$", x, fixed = TRUE)
   gsub(">", "$>$", x, fixed = TRUE)
+}
+
+# Text that HTML (and pandoc's Markdown, which passes raw HTML through) must
+# show as text: names, captions and titles the user chose (never attributes).
+html_escape <- function(x) {
+  x <- gsub("&", "&amp;", x, fixed = TRUE)
+  x <- gsub("<", "&lt;", x, fixed = TRUE)
+  gsub(">", "&gt;", x, fixed = TRUE)
 }

@@ -70,3 +70,16 @@ test_that("pg_table refuses what it cannot tabulate", {
   expect_error(pg_table(table_tests[0, ]), class = "propgrad_error_input")
   expect_error(pg_table(table_tests, format = "docx"), class = "propgrad_error_choice")
 })
+
+test_that("LaTeX escapes braces, carets, tildes and backslashes; HTML captions are text", {
+  # Issue 14: a series named x^2 stopped pdflatex; a~b printed as "a b".
+  expect_equal(propgrad:::latex_escape("x^2 {a} a~b \\ 5%"),
+               "x\\textasciicircum{}2 \\{a\\} a\\textasciitilde{}b \\textbackslash{} 5\\%")
+  tests <- suppressWarnings(property_test(pg_study, p_cat ~ strength | image + model + property,
+                                          n_perm = 99, seed = 1))
+  html <- pg_table(tests, "html", caption = "<script>alert(1)</script>")
+  expect_false(grepl("<script>", html, fixed = TRUE))
+  expect_true(grepl("&lt;script&gt;alert(1)&lt;/script&gt;", html, fixed = TRUE))
+  latex <- pg_table(tests, "latex", caption = "EPGM of x^2 {b}")
+  expect_true(grepl("x\\textasciicircum{}2 \\{b\\}", latex, fixed = TRUE))
+})
