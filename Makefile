@@ -29,7 +29,7 @@ install: build
 	MAKEFLAGS=-j2 $(R) CMD INSTALL $(TARBALL)
 
 demo: setup install
-	$(RSCRIPT) -e 'propgrad::run_example_study("$(DEMO_DIR)")'
+	$(RSCRIPT) -e 'propgrad::run_example_study("$(DEMO_DIR)", overwrite = TRUE)'
 
 cpp-test:
 	cmake -S tests/cpp -B $(CPP_BUILD) -DCMAKE_BUILD_TYPE=Release

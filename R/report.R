@@ -5,7 +5,10 @@
 #' Render an HTML report of a study
 #'
 #' @param tests A [property_test()] result.
-#' @param file Path of the HTML file to write; a missing folder is created.
+#' @param file Path of the HTML file to write, in an existing folder. It is
+#'   written to a temporary file first and moved into place once complete.
+#' @param overwrite Replace `file` if it exists? Default `FALSE`: an
+#'   existing file is an error of class `propgrad_error_exists`.
 #' @param data Optional long data frame the tests were run on, for output
 #'   curves.
 #' @param curves A list of `where` lists (see [plot_curves()]) selecting the
@@ -30,7 +33,7 @@
 #' }
 #' }
 pg_report <- function(tests, file, data = NULL, curves = NULL, colour = NULL,
-                      title = "propgrad study report", seed = NULL) {
+                      title = "propgrad study report", seed = NULL, overwrite = FALSE) {
   call <- rlang::current_env()
   check_required(c("tests", "file"), call)
   if (!inherits(tests, "propgrad_tests") || nrow(tests) == 0) {
@@ -63,45 +66,29 @@ pg_report <- function(tests, file, data = NULL, curves = NULL, colour = NULL,
     first <- first[first[[fixed[1]]] == first[[fixed[1]]][1], , drop = FALSE]
     curves <- lapply(seq_len(min(4, nrow(first))), function(i) as.list(first[i, , drop = FALSE]))
   }
-  file <- check_report_file(file, call)
+  file <- check_output_file(file, overwrite, call = call)
   work <- tempfile("propgrad-report")
   dir.create(work)
   on.exit(unlink(work, recursive = TRUE), add = TRUE)
   template <- file.path(work, "report.Rmd")
   file.copy(system.file("report", "report.Rmd", package = "propgrad"), template)
-  tryCatch(
-    rmarkdown::render(template, output_file = basename(file), output_dir = dirname(file),
-                      intermediates_dir = work, knit_root_dir = work, envir = new.env(),
-                      params = list(title = yaml_string(html_escape(title)), tests = tests, data = data, curves = curves,
-                                    colour = colour, seed = seed),
-                      quiet = TRUE),
-    error = function(e) {
-      # A propgrad error from a chunk (plot_curves() on a bad `curves`) is the user's to fix.
-      if (inherits(e, "propgrad_error")) rlang::cnd_signal(e)
-      pg_abort(c("Rendering the report {.file {basename(file)}} failed; the rmarkdown or pandoc error is below.",
-                 i = "Column names, series names and the title enter the page as they are: HTML in them (such as {.code <img src=x>}) can break it; rename them."),
-               "propgrad_error_report", call = call, parent = e)
-    })
+  render <- function(tmp) {
+    tryCatch(
+      rmarkdown::render(template, output_file = basename(tmp), output_dir = dirname(tmp),
+                        intermediates_dir = work, knit_root_dir = work, envir = new.env(),
+                        params = list(title = yaml_string(html_escape(title)), tests = tests, data = data,
+                                      curves = curves, colour = colour, seed = seed),
+                        quiet = TRUE),
+      error = function(e) {
+        # A propgrad error from a chunk (plot_curves() on a bad `curves`) is the user's to fix.
+        if (inherits(e, "propgrad_error")) rlang::cnd_signal(e)
+        pg_abort(c("Rendering the report {.file {basename(file)}} failed; the rmarkdown or pandoc error is below.",
+                   i = "Column names, series names and the title enter the page as they are: HTML in them (such as {.code <img src=x>}) can break it; rename them."),
+                 "propgrad_error_report", call = call, parent = e)
+      })
+  }
+  write_safely(file, render, overwrite = overwrite, call = call)
   invisible(file)
-}
-
-# The report's path: a folder is refused, and a missing folder is created
-# here, so that neither surfaces as a pandoc error after rendering.
-check_report_file <- function(file, call) {
-  if (dir.exists(file)) {
-    abort_input(c("{.arg file} {.file {file}} is a folder, not a file.",
-                  i = "Give the path of the HTML file to write, e.g. {.code file.path(\"{file}\", \"report.html\")}."),
-                "propgrad_error_file", call = call)
-  }
-  file <- normalizePath(file, mustWork = FALSE)
-  dir <- dirname(file)
-  if (!dir.exists(dir)) dir.create(dir, recursive = TRUE, showWarnings = FALSE)
-  if (!dir.exists(dir) || file.access(dir, 2) != 0) {
-    abort_input(c("Cannot write the report: folder {.file {dir}} does not exist and cannot be created, or is not writable.",
-                  i = "Give a path in a folder you can write to."),
-                "propgrad_error_file", call = call)
-  }
-  file
 }
 
 # The template puts the title inside a double-quoted YAML string.

@@ -10,5 +10,15 @@ df <- as.data.frame(results)
 failed <- sum(df$failed) + sum(df$error)
 skipped <- sum(df$skipped)
 passed <- sum(df$passed)
+# Repeated at the end, where a CI log's tail shows it.
+bad <- df[df$failed > 0 | df$error, , drop = FALSE]
+for (i in seq_len(nrow(bad))) {
+  cat(sprintf("FAILED: %s: %s\n", bad$file[i], bad$test[i]))
+  for (r in results[[which(df$file == bad$file[i] & df$test == bad$test[i])[1]]]$results) {
+    if (inherits(r, c("expectation_failure", "expectation_error"))) {
+      cat("  ", gsub("\n", "\n   ", substr(conditionMessage(r), 1, 600)), "\n", sep = "")
+    }
+  }
+}
 cat(sprintf("%d passed, %d failed, %d skipped\n", passed, failed, skipped))
 quit(status = if (failed > 0) 1L else 0L)

@@ -8,6 +8,10 @@ set -euo pipefail
 apt_pkgs=(
   r-base-dev cmake make g++ zip libgtest-dev libeigen3-dev pandoc qpdf
   texlive-latex-base texlive-latex-recommended libtorch-dev
+  # pg_table()'s LaTeX (tabularray, siunitx) compiled in tests; PDF pages as PNG
+  texlive-latex-extra texlive-science poppler-utils
+  # the documentation site (make site) and the report's browser check
+  r-cran-pkgdown chromium
   r-cran-rcpp r-cran-rcpparmadillo r-cran-rcppeigen
   r-cran-cli r-cran-digest r-cran-rlang r-cran-generics r-cran-testthat r-cran-withr r-cran-callr
   r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown
@@ -33,10 +37,21 @@ if [ "${PROPGRAD_SETUP_SKIP_APT:-0}" != 1 ] && command -v apt-get >/dev/null; th
   fi
 fi
 
-# CRAN only for what Debian does not ship (none today; kept for later needs).
-cran_pkgs=()
-if [ ${#cran_pkgs[@]} -gt 0 ]; then
-  Rscript -e 'p <- commandArgs(TRUE); p <- p[!vapply(p, requireNamespace, TRUE, quietly = TRUE)];
-    if (length(p)) install.packages(p, repos = "https://cloud.r-project.org")' "${cran_pkgs[@]}"
-fi
+# CRAN only for what Debian does not ship, or ships too old: tinytable
+# registers a method for xfun::record_print, which Debian's xfun 0.37 lacks,
+# and a newer xfun needs a newer knitr. Each entry is name=minimum version.
+cran_pkgs=(xfun=0.52 evaluate=1.0.0 highr=0.11 knitr=1.50 tinytable=0.13.0)
+Rscript -e 'want <- strsplit(commandArgs(TRUE), "=", fixed = TRUE)
+  # lib.loc: the version on disk, not that of a namespace loaded meanwhile.
+  version <- function(p) {
+    v <- suppressWarnings(utils::packageDescription(p, lib.loc = .libPaths(), fields = "Version"))
+    package_version(if (is.na(v)) "0" else v)
+  }
+  old <- vapply(want, function(w) version(w[1]) < w[2], TRUE)
+  p <- vapply(want[old], `[`, "", 1)
+  if (length(p)) {
+    message("setup: installing from CRAN: ", paste(p, collapse = " "))
+    install.packages(p, repos = "https://cloud.r-project.org", quiet = TRUE)
+  }
+  for (w in want) if (version(w[1]) < w[2]) stop("setup: ", w[1], " >= ", w[2], " could not be installed")' "${cran_pkgs[@]}"
 echo "setup: done"

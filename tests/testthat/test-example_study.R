@@ -15,6 +15,14 @@ test_that("the example study writes its tables, figures and report", {
   tests_csv <- utils::read.csv(file.path(out, "property_tests.csv"))
   expect_equal(tests_csv$p.value, res$p.value)
   expect_match(paste(readLines(file.path(out, "study_summary.tex")), collapse = "\n"), "toprule")
+  # A second run refuses to overwrite, before any test runs; overwrite = TRUE replaces.
+  before <- tools::md5sum(file.path(out, files))
+  expect_error(expect_silent(run_example_study(out, n_perm = 200, seed = 4, nthreads = 1)),
+               "already exists", class = "propgrad_error_exists")
+  expect_equal(tools::md5sum(file.path(out, files)), before)
+  suppressWarnings(expect_output(run_example_study(out, n_perm = 200, seed = 4, nthreads = 1, overwrite = TRUE)))
+  expect_false(identical(tools::md5sum(file.path(out, "property_tests.csv")), before[1]))
+  expect_setequal(list.files(out, all.files = TRUE, no.. = TRUE), files)
 })
 
 test_that("the example study refuses a bad folder", {

@@ -6,8 +6,11 @@ test_that("the report renders a self-contained HTML file with tables and figures
   skip_if_not(rmarkdown::pandoc_available("1.12.3"), "pandoc is not available to render the report")
   tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
                          n_perm = 9999, seed = 1, probs = c("p_cat", "p_dog"))
-  file <- file.path(withr::local_tempdir(), "sub", "report.html")
+  file <- file.path(withr::local_tempdir(), "report.html")
   expect_equal(pg_report(tests, file, data = pg_study), normalizePath(file))
+  # An existing report is kept unless overwrite = TRUE; nothing else is left behind.
+  expect_error(pg_report(tests, file), "already exists", class = "propgrad_error_exists")
+  expect_equal(list.files(dirname(file), all.files = TRUE, no.. = TRUE), "report.html")
   html <- paste(readLines(file, warn = FALSE), collapse = "\n")
   # grepl() rather than expect_match(): a failure would print the whole page
   expect_true(grepl("propgrad study report", html, fixed = TRUE))
