@@ -54,4 +54,10 @@ Rscript -e 'want <- strsplit(commandArgs(TRUE), "=", fixed = TRUE)
     install.packages(p, repos = "https://cloud.r-project.org", quiet = TRUE)
   }
   for (w in want) if (version(w[1]) < w[2]) stop("setup: ", w[1], " >= ", w[2], " could not be installed")' "${cran_pkgs[@]}"
+# A Typst compiler for the tests of pg_table(format = "typst"), from npm
+# (tools/typst/typst wraps it); skipped where npm is missing.
+if command -v npm >/dev/null && [ ! -d "$(dirname "$0")/typst/node_modules/@myriaddreamin/typst-ts-node-compiler" ]; then
+  (cd "$(dirname "$0")/typst" && npm install --no-audit --no-fund --loglevel=error) ||
+    echo "setup: could not install the Typst compiler; Typst tests will skip"
+fi
 echo "setup: done"
