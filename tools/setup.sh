@@ -10,8 +10,9 @@ apt_pkgs=(
   texlive-latex-base texlive-latex-recommended libtorch-dev
   # pg_table()'s LaTeX (tabularray, siunitx) compiled in tests; PDF pages as PNG
   texlive-latex-extra texlive-science poppler-utils
-  # the documentation site (make site) and the report's browser check
-  r-cran-pkgdown chromium
+  # the documentation site (make site: MathJax and Font Awesome copied from
+  # libjs-mathjax and r-cran-fontawesome) and the report's browser check
+  r-cran-pkgdown libjs-mathjax r-cran-fontawesome chromium
   r-cran-rcpp r-cran-rcpparmadillo r-cran-rcppeigen
   r-cran-cli r-cran-digest r-cran-rlang r-cran-generics r-cran-testthat r-cran-withr r-cran-callr
   r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown
