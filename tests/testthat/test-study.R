@@ -36,6 +36,27 @@ test_that("the summary aggregates over inputs per model x property x output", {
   }
 })
 
+# Issue 14: the printed summary mixed numbers of decimals and could turn
+# scientific for small EPGMs; flips_total was not explained.
+test_that("the printed summary has one number of decimals per column, never scientific", {
+  tiny <- study_tests
+  tiny$estimate <- tiny$estimate * 1e-4
+  s <- summary(tiny, seed = 1)
+  withr::local_options(width = 400)
+  out <- capture.output(print(s))
+  expect_false(any(grepl("[0-9]e[-+]", out)))
+  printed <- utils::read.table(text = out[-1], header = TRUE, comment.char = "#", colClasses = "character")
+  expect_equal(nrow(printed), nrow(s))
+  decimals <- function(x) nchar(sub("^[^.]*\\.?", "", x))
+  for (col in intersect(names(printed), summary_columns)) {
+    expect_length(unique(decimals(printed[[col]])), 1)
+    expect_equal(as.numeric(printed[[col]]), s[[col]], tolerance = 0.05)
+  }
+  expect_equal(unique(decimals(printed$n_series)), 0)
+  expect_equal(unique(decimals(printed$flips_total)), 0)
+  expect_true(any(grepl("^# flips_total: prediction flips summed over the group's series", out)))
+})
+
 test_that("the interval is the studentized bootstrap; t on request; set.seed reproduces", {
   x <- study_tests$estimate[study_tests$model == "unbiased" & study_tests$property == "fur_colour"]
   s <- summary(study_tests, seed = 3)
