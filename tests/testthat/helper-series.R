@@ -41,3 +41,10 @@ null_study <- function(n_series, n_steps, seed = 1) {
              t = rep(seq_len(n_steps), n_series),
              y = stats::rnorm(n_series * n_steps))
 }
+
+# A result without its provenance's clock time, so two runs of the same
+# explain() compare identical even across a second boundary.
+untimed <- function(x) {
+  if (!is.null(attr(x, "provenance"))) attr(x, "provenance")$time <- NULL
+  x
+}

@@ -35,10 +35,6 @@ expect_fused_identical <- function(images, iv, models, ...) {
   fused <- run()
   separate <- withr::with_options(list(propgrad.fused = FALSE), run())
   expect_identical(attr(fused, "data"), attr(separate, "data"))
-  untimed <- function(x) {
-    attr(x, "provenance")$time <- NULL
-    x
-  }
   expect_identical(untimed(fused), untimed(separate))
   invisible(fused)
 }
