@@ -10,7 +10,7 @@ SAN_BUILD ?= tests/cpp/build-sanitize
 NOTORCH_LIB ?= $(CURDIR)/.notorch-lib
 CHECK_DIR ?= $(CURDIR)/.rcheck
 
-.PHONY: setup build install demo test cpp-test sanitize fuzz rcmdcheck notorch-test check ci clean
+.PHONY: setup build install demo test cpp-test sanitize fuzz rcmdcheck notorch-test check site ci clean
 
 setup:
 	bash tools/setup.sh
@@ -67,8 +67,16 @@ notorch-test: $(TARBALL)
 
 check: setup install cpp-test test
 
-# Everything .ci/run needs beyond `make check` (which it runs last).
+# The pkgdown site in site/ (see _pkgdown.yml), offline, with the examples and
+# vignettes run by the installed propgrad: `make install` first (CI: the
+# check stage's install). Fails on any pkgdown error or warning, then checks
+# the pages and that they load nothing from the network.
+site:
+	$(RSCRIPT) tools/build-site.R
+	$(RSCRIPT) tools/check-site.R
+
+# Everything .ci/run needs beyond `make check` and `make site` (which it runs last).
 ci: setup sanitize fuzz rcmdcheck notorch-test
 
 clean:
-	rm -rf $(CPP_BUILD) $(SAN_BUILD) $(NOTORCH_LIB) $(CHECK_DIR) $(TARBALL) propgrad.Rcheck $(DEMO_DIR) src/*.o src/*.so src/core/*.o
+	rm -rf site $(CPP_BUILD) $(SAN_BUILD) $(NOTORCH_LIB) $(CHECK_DIR) $(TARBALL) propgrad.Rcheck $(DEMO_DIR) src/*.o src/*.so src/core/*.o

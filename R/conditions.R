@@ -73,6 +73,7 @@ condition_classes <- c(
   propgrad_warning_editor = "an external editor failed for some strengths",
   propgrad_warning_seeds = "strengths some editor seeds lack were left out of the mean curves",
   propgrad_warning_report = "the HTML report was skipped",
+  propgrad_warning_deprecated = "a renamed argument or column was used by its old name",
   # messages
   propgrad_message_sorted = "steps were sorted by their property values",
   propgrad_message_ties = "repeated property values were averaged",

@@ -1,15 +1,18 @@
 # ggplot2 figures of shuffle tests: output curves along the intervention
 # (the paper's main figure), null distributions and shuffled curves of one
 # test, mean EPGM per model with intervals, and a heatmap of inputs x
-# properties. Every function returns a ggplot (or, with draw = FALSE, the
+# properties (training dynamics: R/plot_dynamics.R; labels and breaks:
+# R/plot_scales.R). Every function returns a ggplot (or, with draw = FALSE, the
 # data it would plot) in one colour-blind-safe theme (R/theme.R).
 
 #' Output curves along an intervention
 #'
 #' The paper's main figure: the model output along the property for one
 #' input, one line per model (or any other `colour` column), the legend
-#' carrying each series' EPGM and p-value, a decision threshold and the steps
-#' where the predicted class flips.
+#' carrying each series' EPGM and p-value (journal style; the adjusted p,
+#' "adj. p", when the tests were adjusted for multiple testing, as it is the
+#' one that decides significance), a decision threshold and the steps where
+#' the predicted class flips, explained in the caption.
 #'
 #' @param data The long data frame the tests were run on, or an [explain()]
 #'   result (which carries its curves; then leave out `tests`).
@@ -24,7 +27,12 @@
 #' @param probs Class-probability columns; steps where the argmax changes are
 #'   marked. `NULL`: no marks.
 #' @param polar Draw around a circle (for periodic properties such as an
-#'   angle; the tests must have been run with `period`).
+#'   angle; the tests must have been run with `period`). The radius starts
+#'   at 0, so it is proportional to the output and flat curves are circles,
+#'   not points at the centre; when outputs go below 0 (logits), the centre
+#'   is a round value as far below the lowest output as the outputs and 0
+#'   span (so no curve collapses into it), a dotted circle marks 0 and the
+#'   caption names the centre.
 #' @param draw `FALSE` returns the data frame that would be plotted.
 #' @return A ggplot, or a data frame with `draw = FALSE`. Curves with a
 #'   `seed` column (an [explain()] result with editor seeds) are drawn as
@@ -86,9 +94,11 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
     abort_input("Draw one output column at a time; these tests have {.val {output}}.",
                 "propgrad_error_input", call = call)
   }
-  lab <- sprintf("%s: EPGM %s, p %s", sel_tests[[colour]],
-                 vapply(signif(sel_tests$estimate, 3), format, character(1)),
-                 format_p(sel_tests$p.value, 2))
+  # The p that decides significance: adjusted when the tests were.
+  adjusted <- !identical(s$p_adjust %||% "none", "none")
+  lab <- sprintf("%s: EPGM %s, %s", sel_tests[[colour]], format_sig(sel_tests$estimate, 3),
+                 p_phrase(if (adjusted) sel_tests$adj.p.value else sel_tests$p.value,
+                          if (adjusted) "adj. p" else "p"))
   curves <- data.frame(property = sel_data[[s$property]], output = sel_data[[output]],
                        series = factor(lab[match(as.character(sel_data[[colour]]),
                                                  as.character(sel_tests[[colour]]))], levels = lab))
@@ -137,68 +147,28 @@ plot_curves <- function(data, tests, where, colour = "model", threshold = 0.5, p
     p <- p + ggplot2::geom_point(data = curves[curves$flip, ], shape = 4, size = 3, stroke = 1.2,
                                  show.legend = FALSE)
   }
+  notes <- c(sprintf("%s: shuffle test of each curve%s.", if (adjusted) "adj. p" else "p",
+                     if (adjusted) sprintf(", %s-adjusted over the study", adjust_label(s$p_adjust)) else ""),
+             if (any(curves$flip)) "Crosses: the predicted class flips.",
+             if (!is.null(threshold)) sprintf("Dashed: threshold %s.", format(threshold)))
   if (polar) {
     start <- min(curves$property)
+    radial <- polar_radius(c(lines$output, seeds$output, threshold), output)
     p <- p + ggplot2::coord_polar(start = 0) +
       ggplot2::scale_x_continuous(limits = c(start, start + period),
-                                  breaks = start + period * (0:3) / 4)
+                                  breaks = start + period * (0:3) / 4) +
+      ggplot2::scale_y_continuous(limits = c(radial$base, NA), labels = label_plain,
+                                  expand = ggplot2::expansion(mult = c(0, 0.05)))
+    if (radial$base < 0) p <- p + ggplot2::geom_hline(yintercept = 0, linetype = "dotted", colour = "grey40")
+    notes <- c(notes, radial$note)
+  } else {
+    p <- p + ggplot2::scale_x_continuous(labels = label_plain) + ggplot2::scale_y_continuous(labels = label_plain)
   }
-  p + scale_colour_propgrad(name = NULL) +
+  p + colour_scale(nlevels(curves$series), name = colour) +
     ggplot2::guides(colour = ggplot2::guide_legend(ncol = 1)) +
-    ggplot2::labs(x = s$property, y = output, title = where_text) +
+    ggplot2::labs(x = s$property, y = output, title = where_text,
+                  caption = paste(strwrap(paste(notes, collapse = " "), 90), collapse = "\n")) +
     theme_propgrad()
-}
-
-#' EPGM along training
-#'
-#' Training dynamics: the mean EPGM per epoch (or any ordered `by` column),
-#' one line per `colour` group (e.g. pre-trained versus random
-#' initialisation), one panel per `facet` group (e.g. architecture), with the
-#' number of prediction flips as point sizes when the tests have flips.
-#'
-#' @param tests A [property_test()] result over checkpoints.
-#' @param x The `by` column that orders the checkpoints (numeric).
-#' @param colour,facet Optional `by` columns for lines and panels.
-#' @param draw `FALSE` returns the data that would be plotted.
-#' @return A ggplot, or a data frame with `draw = FALSE`: the mean EPGM and
-#'   total flips per x, colour and facet (averaged over the other `by`
-#'   columns, e.g. images).
-#' @export
-#' @examples
-#' set.seed(1)
-#' d <- expand.grid(step = 1:30, epoch = 1:10, arch = c("resnet", "densenet"))
-#' d$p <- plogis((d$step - 15) / ifelse(d$arch == "resnet", 2, 1 + d$epoch)) +
-#'   rnorm(nrow(d), sd = 0.01)
-#' d$q <- 1 - d$p
-#' tests <- property_test(d, p ~ step | arch + epoch, n_perm = 9999, seed = 1,
-#'                        probs = c("p", "q"))
-#' plot_dynamics(tests, x = "epoch", facet = "arch")
-plot_dynamics <- function(tests, x = "epoch", colour = NULL, facet = NULL, draw = TRUE) {
-  call <- rlang::current_env()
-  check_required("tests", call)
-  check_tests(tests, call)
-  by <- attr(tests, "settings")$by
-  check_by_columns(list(x = x, colour = colour, facet = facet), by, call)
-  if (!is.numeric(tests[[x]])) {
-    abort_input("{.arg x} must be a numeric column (epochs, steps), not {.obj_type_friendly {tests[[x]]}}.",
-                "propgrad_error_type", call = call)
-  }
-  keys <- c(x, colour, facet)
-  df <- stats::aggregate(data.frame(estimate = tests$estimate), tests[keys], mean)
-  has_flips <- "flips" %in% names(tests)
-  if (has_flips) df$flips <- stats::aggregate(tests$flips, tests[keys], sum)$x
-  df <- df[do.call(order, unname(as.list(df[keys]))), , drop = FALSE]
-  rownames(df) <- NULL
-  if (!check_flag(draw, arg = "draw", call = call)) return(df)
-  aes_line <- if (is.null(colour)) ggplot2::aes(.data[[x]], .data$estimate)
-              else ggplot2::aes(.data[[x]], .data$estimate, colour = .data[[colour]])
-  p <- ggplot2::ggplot(df, aes_line) + ggplot2::geom_line(linewidth = 0.8)
-  if (has_flips) {
-    p <- p + ggplot2::geom_point(ggplot2::aes(size = .data$flips), alpha = 0.7) +
-      ggplot2::scale_size_area(name = "flips", max_size = 5)
-  }
-  if (!is.null(facet)) p <- p + ggplot2::facet_wrap(ggplot2::vars(.data[[facet]]))
-  p + scale_colour_propgrad() + ggplot2::labs(x = x, y = "mean EPGM") + theme_propgrad()
 }
 
 #' Plot a shuffle test
@@ -243,9 +213,13 @@ autoplot.propgrad_test <- function(object, type = c("null", "shuffles"), n_shuff
       ggplot2::geom_vline(ggplot2::aes(xintercept = .data$value, linetype = .data$what),
                           data = lines, colour = pg_palette[2], linewidth = 0.9) +
       ggplot2::scale_linetype_manual(values = c(observed = "solid", `null mean` = "dashed"), name = NULL) +
+      # Few shuffles give counts of 0-3: no break at 2.5 shuffles.
+      ggplot2::scale_y_continuous(breaks = breaks_integer()) +
+      ggplot2::scale_x_continuous(labels = label_plain) +
       ggplot2::labs(x = statistic_label(object$stat), y = "shuffles",
-                    title = sprintf("Shuffle test: p = %s (%s), z = %s", format_p(object$p.value),
-                                    object$alternative, format(signif(object$z, 3)))) +
+                    title = sprintf("Shuffle test: %s (%s), z = %s", p_phrase(object$p.value),
+                                    gsub(".", "-", object$alternative, fixed = TRUE),
+                                    format_sig(object$z, 3))) +
       theme_propgrad())
   }
   check_whole(n_shuffles, 1, 100, arg = "n_shuffles", call = call)
@@ -261,6 +235,7 @@ autoplot.propgrad_test <- function(object, type = c("null", "shuffles"), n_shuff
   ggplot2::ggplot(curves, ggplot2::aes(.data$property, .data$output, group = .data$curve)) +
     ggplot2::geom_line(data = shuffled, colour = "grey75", linewidth = 0.4) +
     ggplot2::geom_line(data = curves[curves$curve == "observed", ], colour = pg_palette[1], linewidth = 1) +
+    ggplot2::scale_x_continuous(labels = label_plain) + ggplot2::scale_y_continuous(labels = label_plain) +
     ggplot2::labs(x = "property", y = "output",
                   title = sprintf("Observed (blue) and %d shuffled orderings", n_shuffles)) +
     theme_propgrad()
@@ -271,7 +246,8 @@ autoplot.propgrad_test <- function(object, type = c("null", "shuffles"), n_shuff
 #' One point per group with its bootstrap interval, models along the x axis
 #' (the first grouping column), one panel per remaining grouping column
 #' (property, output), and the number of significant series above each
-#' point.
+#' point. Long x labels wrap at separators (`_`, space, `-`, `.`); when the
+#' labels of one row of panels still do not fit, they turn 35 degrees.
 #'
 #' @param object A [summary.propgrad_tests()] result.
 #' @param draw `FALSE` returns the data that would be plotted.
@@ -292,18 +268,23 @@ autoplot.propgrad_summary <- function(object, draw = TRUE, ...) {
   df$label <- sprintf("%d/%d", df$n_significant, df$n_series)
   if (!check_flag(draw, arg = "draw", call = call)) return(df)
   s <- attr(object, "settings")
-  ggplot2::ggplot(df, ggplot2::aes(.data$x, .data$estimate, colour = .data$x)) +
-    ggplot2::geom_pointrange(ggplot2::aes(ymin = .data$conf.low, ymax = .data$conf.high)) +
+  groups <- axis_levels(df$x)
+  df$x <- factor(as.character(df$x), levels = groups)
+  # Colour repeats the x axis; past the palette, one colour.
+  range <- ggplot2::aes(ymin = .data$conf.low, ymax = .data$conf.high, colour = .data$x)
+  pointrange <- if (length(groups) <= length(pg_palette)) ggplot2::geom_pointrange(range)
+                else ggplot2::geom_pointrange(range[c("ymin", "ymax")], colour = pg_palette[1])
+  ggplot2::ggplot(df, ggplot2::aes(.data$x, .data$estimate)) + pointrange +
     ggplot2::geom_text(ggplot2::aes(y = .data$conf.high, label = .data$label), vjust = -0.6,
                        size = 3, colour = "grey20") +
     ggplot2::facet_wrap(~panel) +
-    ggplot2::scale_y_continuous(expand = ggplot2::expansion(mult = c(0.05, 0.15))) +
+    ggplot2::scale_y_continuous(expand = ggplot2::expansion(mult = c(0.05, 0.15)), labels = label_plain) +
     scale_colour_propgrad(guide = "none") +
     ggplot2::labs(x = NULL, y = "mean EPGM",
                   caption = sprintf("Points: mean over %s; bars: %g%% %s;\nlabels: significant series (adjusted p <= %g).",
                                     paste(s$over, collapse = " x "), 100 * s$conf_level,
                                     interval_label(s$interval), s$alpha)) +
-    theme_propgrad()
+    theme_propgrad() + discrete_x_layout(groups, labels_across(length(groups), length(unique(df$panel))))
 }
 
 #' Heatmap of EPGMs: inputs x properties
@@ -337,9 +318,15 @@ autoplot.propgrad_tests <- function(object, x = NULL, y = NULL, facet = NULL, dr
   p <- ggplot2::ggplot(df, ggplot2::aes(.data[[x]], .data[[y]], fill = .data$estimate)) +
     ggplot2::geom_tile(colour = "white") +
     ggplot2::geom_point(data = df[df$significant, ], size = 1.2, colour = "white") +
-    ggplot2::scale_fill_viridis_c(name = "EPGM") +
+    ggplot2::scale_fill_viridis_c(name = "EPGM", labels = label_plain) +
     ggplot2::labs(x = x, y = y, caption = sprintf("Dots: significant (adjusted p <= %g).", alpha)) +
     theme_propgrad() + ggplot2::theme(legend.position = "right")
+  if (!is.numeric(df[[y]])) p <- p + ggplot2::scale_y_discrete(breaks = thin_breaks(axis_levels(df[[y]])))
+  if (!is.numeric(df[[x]])) {
+    columns <- axis_levels(df[[x]])
+    n_panels <- if (is.null(facet)) 1 else length(unique(df[[facet]]))
+    p <- p + discrete_x_layout(columns, labels_across(length(columns), n_panels))
+  }
   if (!is.null(facet)) p <- p + ggplot2::facet_wrap(ggplot2::vars(.data[[facet]]))
   p
 }

@@ -97,8 +97,8 @@
 #'   enumerated, fewer after a sequential stop), `decision` (adaptive mode:
 #'   `"significant"`, `"not significant"` or `"undecided"`), and `flips` when
 #'   `probs` is given. The settings (with the requested `n_perm`, `alpha`,
-#'   `p_conf_level` and the floor `adj_p_floor`) are attribute
-#'   `"settings"`; with `keep_null = TRUE`, attribute `"null"` is an
+#'   `p_conf_level`, the floor `adj_p_floor` and the `software` versions,
+#'   which [pg_methods()] reads) are attribute `"settings"`; with `keep_null = TRUE`, attribute `"null"` is an
 #'   `n_perm` x rows matrix of shuffled statistics (`NaN` below a row's own
 #'   `n_perm_used` when it enumerated all orderings or stopped early).
 #' @seealso [shuffle_test()] for the statistics, p-values and direction of
@@ -224,7 +224,12 @@ property_test <- function(data, output, property, by = NULL,
       budget_spent = res$budget_spent)),
     property = spec$property, by = spec$by, skipped = built$skipped,
     spacing = settings$gradient$spacing,
-    period = if (settings$gradient$period > 0) settings$gradient$period)
+    period = if (settings$gradient$period > 0) settings$gradient$period,
+    # For pg_methods(): the rest of the gradient settings and the software.
+    rescale = settings$gradient$rescale, joint = joint,
+    smooth = if (settings$gradient$window > 0) list(window = settings$gradient$window,
+                                                    degree = settings$gradient$degree),
+    software = software_versions(torch = FALSE))
   if (settings$keep_null) attr(out, "null") <- res$null
   class(out) <- c("propgrad_tests", "data.frame")
   out

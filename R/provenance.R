@@ -49,10 +49,12 @@ new_provenance <- function(models = NULL, preprocess = NULL, intervention = NULL
             class = "propgrad_provenance")
 }
 
-software_versions <- function() {
+# torch = FALSE: for results that involved no LibTorch (property_test() on a
+# data frame), without asking LibTorch anything.
+software_versions <- function(torch = TRUE) {
   c(propgrad = as.character(utils::packageVersion("propgrad")),
     R = paste(R.version$major, R.version$minor, sep = "."),
-    LibTorch = if (has_torch()) pg_torch_info()$version else NA_character_)
+    LibTorch = if (torch) { if (has_torch()) pg_torch_info()$version else NA_character_ })
 }
 
 sha256_file <- function(path) digest::digest(file = path, algo = "sha256")

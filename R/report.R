@@ -1,8 +1,19 @@
-# pg_report(): one self-contained HTML report of a study (settings, summary
-# table and plot, heatmap, output curves, all series, method) rendered with
-# rmarkdown from inst/report/report.Rmd.
+# pg_report(): one self-contained HTML report of a study (settings, results
+# paragraph, summary table and plot, heatmap, output curves, all series,
+# methods paragraph, provenance, method) rendered with rmarkdown from
+# inst/report/report.Rmd.
 
 #' Render an HTML report of a study
+#'
+#' The report has a table of contents and sections Settings (with the
+#' smallest adjusted p-value the design could reach), Results (the
+#' paragraph of [pg_results()]), Study summary (table and plot of
+#' [summary()][summary.propgrad_tests], heatmap), Output along the
+#' intervention (with `data`), All series, Methods (the paragraph of
+#' [pg_methods()] with its references), Provenance (propgrad's and R's
+#' versions, the shuffle and bootstrap seeds, and for [explain()] results
+#' LibTorch's version and the model and image SHA-256 hashes) and About the
+#' method. Titles and names are shown as text, never as HTML.
 #'
 #' @param tests A [property_test()] result.
 #' @param file Path of the HTML file to write, in an existing folder. It is
@@ -93,3 +104,30 @@ pg_report <- function(tests, file, data = NULL, curves = NULL, colour = NULL,
 
 # The template puts the title inside a double-quoted YAML string.
 yaml_string <- function(x) gsub("[\r\n]+", " ", gsub("([\"\\\\])", "\\\\\\1", x))
+
+# The report's provenance block: the explain() record when there is one,
+# else the software the tests recorded (tests from a data frame), and
+# always both seeds, so that every number in the report can be reproduced.
+report_provenance <- function(tests, bootstrap_seed) {
+  s <- attr(tests, "settings")
+  prov <- pg_provenance(tests)
+  rows <- if (!is.null(prov)) {
+    as.data.frame(prov)
+  } else {
+    sw <- s$software
+    data.frame(item = c("propgrad version", "R version", "LibTorch version"),
+               value = c(if (is.null(sw)) "not recorded" else sw[["propgrad"]],
+                         if (is.null(sw)) "not recorded" else sw[["R"]],
+                         "not used (outputs given as a data frame)"))
+  }
+  # explain() records its shuffle seed as "seed"; name it as the report does.
+  rows$item[rows$item == "seed"] <- "shuffle seed"
+  if (!"shuffle seed" %in% rows$item && !is.null(s$seed)) {
+    rows <- rbind(rows, data.frame(item = "shuffle seed", value = format(s$seed, scientific = FALSE)))
+  }
+  rbind(rows, data.frame(
+    item = c("bootstrap seed (study summary)", "report rendered with"),
+    value = c(format(bootstrap_seed, scientific = FALSE),
+              sprintf("propgrad %s, R %s, %s", utils::packageVersion("propgrad"),
+                      paste(R.version$major, R.version$minor, sep = "."), format(Sys.Date())))))
+}

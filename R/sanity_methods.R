@@ -14,8 +14,9 @@ print.propgrad_sanity <- function(x, digits = 3, n = 30, ...) {
   attr(df, "settings") <- attr(df, "data") <- NULL
   df$n_randomised <- NULL
   if (length(unique(df$output)) == 1) df$output <- NULL
-  df$p.value <- format_p(df$p.value)
-  print(utils::head(df, n), digits = digits, row.names = FALSE)
+  df <- format_columns(df, numbers = c("estimate", "z", "relative_change", "rank_cor"), p = "p.value",
+                       digits = digits)
+  print(utils::head(df, n), row.names = FALSE, right = TRUE)
   if (nrow(df) > n) cli::cat_line(sprintf("# ... %d more rows", nrow(df) - n))
   cli::cat_line("# A faithful explanation changes when the model does: along the cascade, rank_cor (of each")
   cli::cat_line("# curve with the original) should fall from 1 and relative_change (of the EPGM) leave 0.")
@@ -98,7 +99,8 @@ autoplot.propgrad_sanity <- function(object, y = c("estimate", "rank_cor"), log 
     theme_propgrad() +
     ggplot2::theme(axis.text.x = ggplot2::element_text(angle = 30, hjust = 1))
   if (!is.null(colour)) p <- p + scale_colour_propgrad(name = "image")
-  if (log) p <- p + ggplot2::scale_y_log10()
+  # Plain labels: ggplot2 writes small log breaks as 1e-04.
+  p <- p + if (log) ggplot2::scale_y_log10(labels = label_plain) else ggplot2::scale_y_continuous(labels = label_plain)
   if (length(unique(df$output)) > 1) p <- p + ggplot2::facet_wrap(ggplot2::vars(.data$output), scales = "free_y")
   p
 }

@@ -161,7 +161,14 @@ print.propgrad_summary <- function(x, digits = 3, ...) {
   df <- x
   class(df) <- "data.frame"
   attr(df, "settings") <- NULL
-  print(df, digits = digits, row.names = FALSE)
+  df <- format_columns(df, numbers = c("estimate", "std.error", "conf.low", "conf.high", "median", "sd",
+                                       "seed_epgm_sd_mean"),
+                       counts = c("n_series", "n_significant", "n_undecided", "flips_total"),
+                       shares = "share_significant", digits = digits)
+  print(df, row.names = FALSE, right = TRUE)
+  if ("flips_total" %in% names(x)) {
+    cli::cat_line("# flips_total: prediction flips summed over the group's series (each series' own: flips in the tests)")
+  }
   if ("seed_epgm_sd_mean" %in% names(x)) {
     cli::cat_line("# Curves were averaged over editor seeds; seed_epgm_sd_mean: the sd of each series' per-seed EPGMs, averaged")
   }

@@ -145,8 +145,9 @@ print.propgrad_tests <- function(x, digits = 3, n = 20, ...) {
              "null_mean", "z", "p.value", "adj.p.value", if ("decision" %in% names(x)) "decision",
              if ("flips" %in% names(x)) "flips", if ("seed_epgm_sd" %in% names(x)) "seed_epgm_sd")
   df <- tidy.propgrad_tests(x)[shown]
-  for (col in c("p.value", "adj.p.value")) df[[col]] <- format_p(df[[col]])
-  print(utils::head(df, n), digits = digits, row.names = FALSE)
+  df <- format_columns(df, numbers = c("estimate", "null_mean", "z", "seed_epgm_sd"), counts = "flips",
+                       p = c("p.value", "adj.p.value"), digits = digits)
+  print(utils::head(df, n), digits = digits, row.names = FALSE, right = TRUE)
   if (nrow(df) > n) cli::cat_line(sprintf("# ... %d more rows", nrow(df) - n))
   alpha <- s$alpha %||% 0.01
   cli::cat_line(sprintf("# %d of %d significant at alpha = %g (%s)%s", sum(significant(x, alpha)), nrow(x),
@@ -164,7 +165,8 @@ print.propgrad_tests <- function(x, digits = 3, n = 20, ...) {
   }
   seeds <- seed_line(x)
   if (!is.null(seeds)) cli::cat_line(seeds)
-  cli::cat_line("# estimate = EPGM; all columns (null sd, Monte Carlo interval of p, ...): tidy()")
+  cli::cat_line(sprintf("# estimate = EPGM; %sall columns (null sd, Monte Carlo interval of p, ...): tidy()",
+                        if ("flips" %in% names(x)) "flips = prediction flips of each series; " else ""))
   line <- provenance_line(attr(x, "provenance"))
   if (!is.null(line)) cli::cat_line(line)
   invisible(x)

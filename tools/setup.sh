@@ -11,8 +11,9 @@ apt_pkgs=(
   # pg_table()'s LaTeX (tabularray, siunitx; ulem from plain-generic) compiled in
   # tests; PDF pages as PNG and text
   texlive-latex-extra texlive-science texlive-plain-generic poppler-utils
-  # the documentation site (make site) and the report's browser check
-  r-cran-pkgdown chromium
+  # the documentation site (make site: MathJax and Font Awesome copied from
+  # libjs-mathjax and r-cran-fontawesome) and the report's browser check
+  r-cran-pkgdown libjs-mathjax r-cran-fontawesome chromium
   r-cran-rcpp r-cran-rcpparmadillo r-cran-rcppeigen
   r-cran-cli r-cran-digest r-cran-rlang r-cran-generics r-cran-testthat r-cran-withr r-cran-callr
   r-cran-roxygen2 r-cran-pkgbuild r-cran-knitr r-cran-rmarkdown
@@ -55,4 +56,10 @@ Rscript -e 'want <- strsplit(commandArgs(TRUE), "=", fixed = TRUE)
     install.packages(p, repos = "https://cloud.r-project.org", quiet = TRUE)
   }
   for (w in want) if (version(w[1]) < w[2]) stop("setup: ", w[1], " >= ", w[2], " could not be installed")' "${cran_pkgs[@]}"
+# A Typst compiler for the tests of pg_table(format = "typst"), from npm
+# (tools/typst/typst wraps it); skipped where npm is missing.
+if command -v npm >/dev/null && [ ! -d "$(dirname "$0")/typst/node_modules/@myriaddreamin/typst-ts-node-compiler" ]; then
+  (cd "$(dirname "$0")/typst" && npm install --no-audit --no-fund --loglevel=error) ||
+    echo "setup: could not install the Typst compiler; Typst tests will skip"
+fi
 echo "setup: done"

@@ -65,7 +65,7 @@ BootstrapT studentized_bootstrap(const std::vector<double>& x, int64_t n_boot, d
   }
   out.t0 = mean / se;
   const ExtremeRule rule = extreme_rule(Alternative::TwoSided, out.t0, 0.0, tolerance);
-  Xoshiro256pp rng(seed, series_stream_key(x.data(), n, 1, nullptr));
+  Xoshiro256pp rng(seed, rounded_stream_key(x.data(), n));
   std::vector<double> t_star, abs_star, resample(n);
   t_star.reserve(static_cast<std::size_t>(n_boot));
   const uint32_t range = static_cast<uint32_t>(n);

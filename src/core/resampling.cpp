@@ -20,7 +20,7 @@ bool all_finite(const std::vector<double>& v) {
 uint64_t data_key(const std::vector<double>& a, const std::vector<double>& b) {
   std::vector<double> both(a);
   both.insert(both.end(), b.begin(), b.end());
-  return series_stream_key(both.data(), both.size(), 1, nullptr);
+  return rounded_stream_key(both.data(), both.size());
 }
 
 // Studentized mean of d given its sum and sum of squares q.

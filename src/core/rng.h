@@ -7,8 +7,10 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <cmath>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace propgrad {
 
@@ -53,6 +55,26 @@ inline uint64_t series_stream_key(const double* y, std::size_t n, std::size_t d,
   for (std::size_t i = 0; t != nullptr && i < n; ++i) mix(bits(t[i]));
   for (std::size_t i = 0; i < n * d; ++i) mix(bits(y[i]));
   return h;
+}
+
+// The stream key of values propgrad computed itself (EPGMs, their
+// differences, scores) for the study-level resampling. Such values can
+// differ in their last bits between compilers and optimisation levels, and
+// a key from their exact bits would then give another stream, and other
+// intervals, for the same seed. Rounding each mantissa to 32 of its 52 bits
+// first keeps the key unless a value moves by more than about 1e-10 of
+// itself (or a last-bit change happens to cross a rounding boundary, about
+// once in a million values).
+inline uint64_t rounded_stream_key(const double* x, std::size_t n) {
+  std::vector<double> rounded(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    double v = x[i] == 0.0 ? 0.0 : x[i];
+    uint64_t w;
+    std::memcpy(&w, &v, sizeof w);
+    if (std::isfinite(v)) w = (w + (uint64_t(1) << 19)) & ~((uint64_t(1) << 20) - 1);
+    std::memcpy(&rounded[i], &w, sizeof w);
+  }
+  return series_stream_key(rounded.data(), n, 1, nullptr) ^ 0x9e3779b97f4a7c15ULL;
 }
 
 class Xoshiro256pp {

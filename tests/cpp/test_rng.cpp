@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <map>
 #include <numeric>
@@ -238,4 +239,26 @@ TEST(Rng, FisherYatesIsUniformOverPermutations) {
     for (auto& kv : seen) counts.push_back(kv.second);
     EXPECT_LT(chi_square(counts), c.q999) << "n=" << c.n;
   }
+}
+
+// The study-level resampling key ignores last-bit differences (what another
+// compiler or optimisation level gives for the same EPGMs) but not values
+// that really differ.
+TEST(Rng, RoundedStreamKeyIgnoresLastBits) {
+  std::vector<double> x = {0.2132860733, 0.1957376941, 0.6360349952, 1e-300, 0.0, 123456.789};
+  const uint64_t key = propgrad::rounded_stream_key(x.data(), x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    for (double dir : {-1.0, 1.0}) {
+      std::vector<double> y = x;
+      y[i] = std::nextafter(y[i], dir * INFINITY);
+      EXPECT_EQ(propgrad::rounded_stream_key(y.data(), y.size()), key) << "i=" << i;
+    }
+  }
+  std::vector<double> negzero = x;
+  negzero[4] = -0.0;
+  EXPECT_EQ(propgrad::rounded_stream_key(negzero.data(), negzero.size()), key);
+  std::vector<double> other = x;
+  other[0] *= 1.0 + 1e-8;
+  EXPECT_NE(propgrad::rounded_stream_key(other.data(), other.size()), key);
+  EXPECT_NE(propgrad::rounded_stream_key(x.data(), x.size() - 1), key);
 }

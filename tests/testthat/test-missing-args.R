@@ -21,6 +21,8 @@ test_that("each verb names its first missing required argument", {
     plot_image_strip = list(quote(plot_image_strip()), "images"),
     pg_report = list(quote(pg_report()), "tests"),
     pg_report_file = list(quote(pg_report(pg_study)), "file"),
+    pg_methods = list(quote(pg_methods()), "x"),
+    pg_results = list(quote(pg_results()), "x"),
     intervention = list(quote(intervention()), "kind"),
     intervention_strengths = list(quote(intervention("brightness")), "strengths"),
     intervene = list(quote(intervene()), "image"),

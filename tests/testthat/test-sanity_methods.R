@@ -26,3 +26,27 @@ test_that("print and plots show the cascade", {
   on.exit(grDevices::dev.off())
   expect_s3_class(plot(res), "ggplot")
 })
+
+# Issue 14: small EPGMs on the log axis read 1e-04, and p printed as 1e-04.
+# A result made by hand (the columns sanity_table() writes), so no torch is needed.
+test_that("the cascade's log axis and printed p-values are never scientific", {
+  cond <- c("original", "randomised: fc", "shuffled order")
+  res <- structure(
+    data.frame(image = "img1", output = "logit", condition = factor(cond, levels = cond),
+               n_randomised = c(0L, 1L, NA), estimate = c(0.5, 2e-5, 3e-4), z = c(-9, -1, 0.2),
+               p.value = c(5e-5, 0.35, 0.2), relative_change = c(0, -1, -0.9994),
+               rank_cor = c(1, 0.2, -0.1)),
+    settings = list(alpha = 0.01, layers = list(fc = "fc.weight"), property = "brightness", seed = 1),
+    class = c("propgrad_sanity", "data.frame"))
+  p <- ggplot2::autoplot(res)
+  y <- ggplot2::ggplot_build(p)$layout$panel_params[[1]]$y
+  expect_equal(y$scale$trans$name, "log-10")
+  labels <- y$get_labels()
+  expect_gt(length(labels), 1)
+  expect_false(any(grepl("e[-+]", labels)))
+  withr::local_options(width = 200)
+  out <- capture.output(print(res))
+  expect_false(any(grepl("[0-9]e-", out)))
+  expect_true(any(grepl("< 0.001", out, fixed = TRUE)))
+  expect_true(any(grepl(" 0.350 ", out, fixed = TRUE)))
+})

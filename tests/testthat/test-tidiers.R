@@ -47,3 +47,21 @@ test_that("print shows an unreachable floor", {
                  class = "propgrad_warning_resolution")
   expect_snapshot(print(low, n = 3))
 })
+
+# Issue 14: p columns printed "0.0001", "0.35" and "1" side by side.
+test_that("printed p columns are journal style with three decimals", {
+  tests <- property_test(pg_study, p_cat ~ strength | image + model + property, n_perm = 9999, seed = 1,
+                         probs = c("p_cat", "p_dog"))
+  withr::local_options(width = 300)
+  out <- capture.output(print(tests, n = 48))
+  printed <- utils::read.table(text = gsub("< 0.001", "<0.001", out[2:50], fixed = TRUE), header = TRUE,
+                               colClasses = "character")
+  expect_equal(nrow(printed), 48)
+  for (col in c("p.value", "adj.p.value")) {
+    expect_equal(printed[[col]] == "<0.001", tests[[col]] < 0.001)
+    rest <- printed[[col]][printed[[col]] != "<0.001"]
+    expect_true(all(grepl("^[01]\\.[0-9]{3}$", rest)))
+    expect_equal(as.numeric(rest), round(tests[[col]][tests[[col]] >= 0.001], 3))
+  }
+  expect_true(any(grepl("flips = prediction flips of each series", out, fixed = TRUE)))
+})
