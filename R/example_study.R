@@ -53,7 +53,7 @@ run_example_study <- function(out_dir = "propgrad-demo", n_perm = 10000, seed = 
                overwrite = overwrite, validate = csv_complete(tidy(res)), call = call)
   write_safely(summary_file, function(tmp) utils::write.csv(tidy(study), tmp, row.names = FALSE),
                overwrite = overwrite, validate = csv_complete(tidy(study)), call = call)
-  write_text_safely(pg_table(study, format = "latex"), table_file, overwrite = overwrite, call = call)
+  pg_table(study, "latex", file = table_file, overwrite = overwrite)
   plots <- list(
     curves_img05_fur_colour = plot_curves(propgrad::pg_study, res,
                                           list(image = "img05", property = "fur_colour"),

@@ -48,7 +48,9 @@ count_flips <- function(probs) {
 #' @param flips Name of the column with the number of flips (or a logical
 #'   column: flipped or not).
 #' @return A data frame with one row per score: `score`, `n`, `n_flipped`,
-#'   `threshold`, `accuracy`, `balanced_accuracy`, `auroc`.
+#'   `threshold`, `accuracy`, `balanced_accuracy`, `auroc`; attribute
+#'   `"settings"` names the `score` and `flips` columns. [pg_table()] makes
+#'   a publication table of it.
 #' @export
 #' @examples
 #' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
@@ -70,7 +72,8 @@ flip_prediction <- function(data, score = "estimate", flips = "flips") {
                accuracy = best$accuracy, balanced_accuracy = best$balanced_accuracy,
                auroc = auroc(x, flipped))
   })
-  do.call(rbind, rows)
+  # pg_table() names the flips column in its notes.
+  structure(do.call(rbind, rows), settings = list(score = score, flips = flips))
 }
 
 #' Correlation of a score with the number of prediction flips
@@ -102,7 +105,9 @@ flip_prediction <- function(data, score = "estimate", flips = "flips") {
 #'   number generator.
 #' @return A data frame: the `by` columns, `n`, `n_blocks`, `estimate`
 #'   (Spearman's rho), `p.value` (two-sided permutation p, (b + 1)/(K + 1)),
-#'   `p.conf.low`, `p.conf.high` (99% Monte Carlo interval of p), `method`.
+#'   `p.conf.low`, `p.conf.high` (99% Monte Carlo interval of p), `method`;
+#'   attribute `"settings"` holds the columns, `n_perm` and the seed used.
+#'   [pg_table()] makes a publication table of it.
 #' @export
 #' @examples
 #' tests <- property_test(pg_study, p_cat ~ strength | image + model + property,
@@ -147,6 +152,9 @@ flip_correlation <- function(data, score = "estimate", flips = "flips", by = NUL
   out <- do.call(rbind, rows)
   if (length(by)) out <- cbind(as.data.frame(data)[vapply(groups, `[[`, integer(1), 1L), by, drop = FALSE], out)
   rownames(out) <- NULL
+  # pg_table() states K, the seed and the permutation scheme in its notes.
+  attr(out, "settings") <- list(score = score, flips = flips, by = by, block = block,
+                                n_perm = settings$n_perm, seed = settings$seed)
   out
 }
 

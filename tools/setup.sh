@@ -8,8 +8,9 @@ set -euo pipefail
 apt_pkgs=(
   r-base-dev cmake make g++ zip libgtest-dev libeigen3-dev pandoc qpdf
   texlive-latex-base texlive-latex-recommended libtorch-dev
-  # pg_table()'s LaTeX (tabularray, siunitx) compiled in tests; PDF pages as PNG
-  texlive-latex-extra texlive-science poppler-utils
+  # pg_table()'s LaTeX (tabularray, siunitx; ulem from plain-generic) compiled in
+  # tests; PDF pages as PNG and text
+  texlive-latex-extra texlive-science texlive-plain-generic poppler-utils
   # the documentation site (make site: MathJax and Font Awesome copied from
   # libjs-mathjax and r-cran-fontawesome) and the report's browser check
   r-cran-pkgdown libjs-mathjax r-cran-fontawesome chromium

@@ -14,7 +14,10 @@ test_that("the example study writes its tables, figures and report", {
   expect_true(all(file.exists(file.path(out, files))))
   tests_csv <- utils::read.csv(file.path(out, "property_tests.csv"))
   expect_equal(tests_csv$p.value, res$p.value)
-  expect_match(paste(readLines(file.path(out, "study_summary.tex")), collapse = "\n"), "toprule")
+  # pg_table()'s tabularray table (rules as hlines), names escaped, notes below
+  tex <- paste(readLines(file.path(out, "study_summary.tex")), collapse = "\n")
+  expect_match(tex, "\\\\begin\\{talltblr\\}.*hline\\{1\\}.*dark\\\\_cats\\\\_bias.*\\\\end\\{table\\}$")
+  expect_match(tex, "Phipson", fixed = TRUE)
   # A second run refuses to overwrite, before any test runs; overwrite = TRUE replaces.
   before <- tools::md5sum(file.path(out, files))
   expect_error(expect_silent(run_example_study(out, n_perm = 200, seed = 4, nthreads = 1)),

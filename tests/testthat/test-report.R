@@ -16,8 +16,11 @@ test_that("the report renders a self-contained HTML file with tables and figures
   html <- paste(readLines(file, warn = FALSE), collapse = "\n")
   # grepl() rather than expect_match(): a failure would print the whole page
   expect_true(grepl("propgrad study report", html, fixed = TRUE))
-  expect_true(grepl("Mean EPGM [CI]", html, fixed = TRUE))
-  expect_true(grepl("class=\"table table-condensed\"", html, fixed = TRUE))
+  expect_true(grepl("Mean EPGM [95% CI]", html, fixed = TRUE))
+  # pg_table()'s tinytable, its CSS and JavaScript embedded (no CDN)
+  expect_true(grepl("<table class=\"tinytable\"", html, fixed = TRUE))
+  expect_false(grepl("cdn.jsdelivr", html, fixed = TRUE))
+  expect_false(grepl("<link[^>]+href=\"http", html, perl = TRUE))
   # summary plot, heatmap and the two curves of the first image, embedded
   expect_gte(lengths(regmatches(html, gregexpr("data:image/png;base64", html))), 4)
   expect_false(grepl("<img src=\"http", html, fixed = TRUE))

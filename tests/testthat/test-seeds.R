@@ -107,7 +107,7 @@ test_that("explain() tests the mean curve over seeds and reports the per-seed sp
   expect_equal(direct$estimate[match(res$model, direct$model)], res$estimate, tolerance = 1e-12)
   expect_output(print(res), "Curves averaged over 3 editor seeds before testing; single seeds' EPGMs spread with sd")
   expect_output(print(res), "seed_epgm_sd")
-  expect_match(paste(pg_table(res), collapse = "\n"), "Seed EPGM \\[min, max\\]")
+  expect_match(tinytable::save_tt(pg_table(res), "markdown"), "Seed EPGM [min, max]", fixed = TRUE)
   expect_warning(sm <- summary(res, seed = 1), class = "propgrad_warning_small_n")
   expect_equal(sm$seed_epgm_sd_mean, res$seed_epgm_sd)
   expect_output(print(sm), "averaged over editor seeds")

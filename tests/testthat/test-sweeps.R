@@ -33,7 +33,7 @@ test_that("one folder and one table with an image column give named sweeps that 
   expect_equal(res$image, c("cat", "dog"))
   expect_equal(unique(attr(res, "data")$image), c("cat", "dog"))
   expect_equal(names(attr(res, "data"))[3], "fur")
-  table_text <- paste(pg_table(res), collapse = "\n")
+  table_text <- tinytable::save_tt(pg_table(res), "markdown")
   expect_match(table_text, "cat")
   expect_match(table_text, "dog")
   expect_equal(plot_curves(res, where = list(image = "dog"), threshold = NULL)$labels$title, "image = dog")
