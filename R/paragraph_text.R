@@ -117,10 +117,9 @@ decimals_for <- function(x, digits = 3) {
 
 format_fixed <- function(x, decimals) formatC(x, format = "f", digits = decimals, big.mark = ",")
 
-# A p-value as journals print it: "< 0.001", else "= " and two significant
-# digits (0.0041, 0.50, 1).
+# A p-value in a sentence: "< 0.001", else "= " and the figures' and
+# tables' three decimals (format_p_journal(), R/plot_scales.R).
 format_p_text <- function(p) {
-  if (p < 0.001) return("< 0.001")
-  text <- formatC(signif(p, 2), format = "fg", digits = 2, flag = "#")
-  paste("=", sub("\\.$", "", sub("^1\\.0$", "1", text)))
+  text <- format_p_journal(p)
+  if (startsWith(text, "<")) text else paste("=", text)
 }

@@ -64,6 +64,9 @@ render_table <- function(content, caption, format) {
   }
   tab <- tinytable::style_tt(tab, finalize = markdown_notes_below, output = "markdown")
   tab <- tinytable::theme_html(tab, engine = "tinytable", portable = TRUE)
+  # A wide table (eight columns of a summary) is scaled down to the text
+  # width rather than running into the margin; a narrow one keeps its size.
+  tab <- tinytable::theme_latex(tab, resize_width = 1, resize_direction = "down")
   tab <- tinytable::style_tt(tab, finalize = html_fit, output = "html")
   # print() and knitr render the format asked for (Markdown for Word).
   tab@output <- if (format == "docx") "markdown" else format

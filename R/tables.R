@@ -136,8 +136,8 @@ tests_content <- function(x, digits, alpha) {
   s <- attr(x, "settings")
   mark <- ifelse(significant(x, alpha), "*", "")
   body <- data.frame(EPGM = format_estimate(x$estimate, digits), z = format_fixed(x$z, digits - 1),
-                     p = format_p_table(x$p.value),
-                     `Adjusted p` = paste0(format_p_table(x$adj.p.value), mark), check.names = FALSE)
+                     p = format_p_journal(x$p.value, trim = FALSE),
+                     `Adjusted p` = paste0(format_p_journal(x$adj.p.value, trim = FALSE), mark), check.names = FALSE)
   if ("flips" %in% names(x)) body$Flips <- as.character(x$flips)
   if ("seed_epgm_sd" %in% names(x)) {
     body$`Seed EPGM [min, max]` <- format_interval(x$seed_epgm_mean, x$seed_epgm_min, x$seed_epgm_max, digits)
@@ -193,7 +193,7 @@ comparison_content <- function(x, digits, alpha) {
   body[[sprintf("Difference [%g%% CI]", 100 * (s$conf_level %||% 0.95))]] <-
     format_interval(x$estimate, x$conf.low, x$conf.high, digits)
   body$d_z <- format_fixed(x$effect_size, digits - 1)
-  body$p <- paste0(format_p_table(x$p.value), mark)
+  body$p <- paste0(format_p_journal(x$p.value, trim = FALSE), mark)
   bootstrap <- identical(s$test, "bootstrap_t")
   exact <- x$exact[!is.na(x$exact)]
   p_rule <- if (bootstrap) {
@@ -215,7 +215,7 @@ comparison_content <- function(x, digits, alpha) {
     paste0(sprintf("p: marked * when p <= %g (not adjusted across rows).", alpha),
            if (length(floors)) sprintf(" With so few pairs the smallest p %s reach is %s, above alpha.",
                                        if (length(floors) == nrow(x)) "these tests can" else "some rows can",
-                                       format_p_table(max(floors))) else ""))
+                                       format_floor(max(floors))) else ""))
   list(lead = lead_columns(x, setdiff(names(x), comparison_columns)), body = body, notes = notes)
 }
 
@@ -238,7 +238,7 @@ flip_correlation_content <- function(x, digits) {
   body <- data.frame(n = as.character(x$n), check.names = FALSE)
   if (!is.null(s$block) || any(x$n_blocks > 1)) body$Blocks <- as.character(x$n_blocks)
   body$rho <- format_fixed(x$estimate, digits - 1)
-  body$p <- format_p_table(x$p.value)
+  body$p <- format_p_journal(x$p.value, trim = FALSE)
   within <- s$block %||% sub("^Spearman's rho, permutation within ", "", unique(x$method[grepl("within", x$method)]))
   notes <- c(
     sprintf("rho: Spearman's rank correlation of %s with the number of prediction flips (column %s).",
@@ -314,9 +314,9 @@ format_interval <- function(estimate, low, high, digits) {
   sprintf("%s [%s, %s]", f[seq_len(n)], f[n + seq_len(n)], f[2 * n + seq_len(n)])
 }
 
-format_p_table <- function(p) {
-  ifelse(is.na(p), "NA", ifelse(p < 0.001, "< 0.001", trimws(formatC(p, digits = 3, format = "fg"))))
-}
+# A floor (the smallest p a design can reach) keeps three significant digits:
+# rounded to three decimals, 0.0101 would read "0.010", as if at alpha.
+format_floor <- function(p) format(signif(p, 3), scientific = FALSE, trim = TRUE)
 
 big_number <- function(n) format(n, big.mark = ",", scientific = FALSE, trim = TRUE)
 
@@ -379,7 +379,7 @@ direction_label <- function(statistic) {
 floor_note <- function(s) {
   if (is.null(s$adj_p_floor) || !(s$adj_p_floor > s$alpha)) return("")
   sprintf(" The smallest adjusted p this design can reach is %s, above alpha = %g: more shuffles are needed.",
-          format_p_table(s$adj_p_floor), s$alpha)
+          format_floor(s$adj_p_floor), s$alpha)
 }
 
 provenance_sentence <- function(provenance) {

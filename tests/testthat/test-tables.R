@@ -23,8 +23,14 @@ test_that("tables of every result type", {
 })
 
 test_that("p-values print as journals print them, marks follow the adjusted p", {
-  expect_equal(propgrad:::format_p_table(c(0.0001, 0.00099, 0.001, 0.0123, 0.5, NA)),
-               c("< 0.001", "< 0.001", "0.001", "0.0123", "0.5", "NA"))
+  # One formatter for tables, printed results, figures and paragraphs.
+  expect_equal(propgrad:::format_p_journal(c(0.0001, 0.00099, 0.001, 0.0123, 0.5, 1, NA), trim = FALSE),
+               c("< 0.001", "< 0.001", "0.001", "0.012", "0.500", "1.000", "NA"))
+  expect_equal(propgrad:::format_p_text(c(0.5)), "= 0.5")
+  expect_equal(propgrad:::format_p_text(c(0.0004)), "< 0.001")
+  expect_equal(propgrad:::format_floor(c(0.0101)), "0.0101")
+  p_column <- md(pg_table(table_small))
+  expect_false(grepl("| 0.35 |", p_column, fixed = TRUE))
   tab <- md(pg_table(table_small, alpha = 0.5))
   n_marked <- sum(table_small$adj.p.value <= 0.5)
   expect_equal(lengths(regmatches(tab, gregexpr("[0-9]\\*", tab))), n_marked)
