@@ -3,7 +3,7 @@
 # adjustment and its floor, the seed, the summary's interval and the
 # software. Each reads only the settings, provenance and summary it is
 # given and returns NULL when they lack what its sentence needs. Tested in
-# test-paragraphs.R with pg_results() and the writer (paragraph_text.R).
+# test-paragraph_methods.R.
 
 methods_design <- function(tests, summary, s, prov, w) {
   m <- if (!is.null(tests)) nrow(tests) else sum(summary$n_series)
