@@ -167,7 +167,7 @@ summary_content <- function(x, digits) {
     format_interval(x$estimate, x$conf.low, x$conf.high, digits)
   body$Median <- format_estimate(x$median, digits)
   body$Significant <- sprintf("%d/%d", x$n_significant, x$n_series)
-  if ("flips_total" %in% names(x)) body$`Flips (total)` <- as.character(x$flips_total)
+  if ("flips_total" %in% names(x)) body[[flips_total_label]] <- as.character(x$flips_total)
   if ("seed_epgm_sd_mean" %in% names(x)) body$`Seed EPGM sd (mean)` <- format_estimate(x$seed_epgm_sd_mean, digits)
   notes <- c(
     sprintf("Mean EPGM over %s with %g%% %s%s.", paste(s$over, collapse = " x "), 100 * s$conf_level,
