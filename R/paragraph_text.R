@@ -115,7 +115,6 @@ decimals_for <- function(x, digits = 3) {
   max(0, min(12, digits - 1 - floor(log10(abs(signif(x, digits))))))
 }
 
-format_fixed <- function(x, decimals) formatC(x, format = "f", digits = decimals, big.mark = ",")
 
 # A p-value in a sentence: "< 0.001", else "= " and the figures' and
 # tables' three decimals (format_p_journal(), R/plot_scales.R).

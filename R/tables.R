@@ -322,11 +322,6 @@ big_number <- function(n) format(n, big.mark = ",", scientific = FALSE, trim = T
 
 seed_label <- function(seed) if (is.null(seed)) "not recorded" else format(seed, scientific = FALSE)
 
-statistic_label <- function(statistic) {
-  switch(statistic %||% "grad", grad = "EPGM", corr = "correlation with the property",
-         mi = "mutual information with the property", statistic)
-}
-
 alternative_label <- function(alternative) {
   switch(alternative %||% "two.sided", two.sided = "two-sided", less = "one-sided, lower tail",
          greater = "one-sided, upper tail", alternative)
