@@ -95,10 +95,16 @@ constexpr double kLimit = DBL_MAX / 4;
 // value shifted up from q - 1, i.e. max(best[q - 1], min(best[q], d)).
 // K is a compile-time constant where it can be (the engine's k is at most
 // 5), so the array stays in registers.
+// The selects are written in the operand order of SSE2's minsd/maxsd so
+// they compile to one instruction each, in place (std::min would need a copy
+// to keep its choice on ties, which only differ in the sign of a zero).
 template <int K>
 inline void insert_sorted(double* best, int /*k*/, double d) {
-  for (int q = K - 1; q > 0; --q) best[q] = std::max(best[q - 1], std::min(best[q], d));
-  best[0] = std::min(best[0], d);
+  for (int q = K - 1; q > 0; --q) {
+    const double lower = best[q] < d ? best[q] : d;
+    best[q] = lower > best[q - 1] ? lower : best[q - 1];
+  }
+  best[0] = best[0] < d ? best[0] : d;
 }
 template <>
 inline void insert_sorted<0>(double* best, int k, double d) {
@@ -109,29 +115,6 @@ inline void insert_sorted<0>(double* best, int k, double d) {
     --q;
   }
   best[q] = d;
-}
-
-// count_within() of the walk: the values of sorted v with |v - c| < r. For
-// r > 0 they form one run around c (|v - c| is monotone on either side of
-// c); its ends are where two monotone predicates, built from exactly that
-// comparison, turn true. Both are found by one branch-free binary search
-// each, run side by side. None for r <= 0.
-inline std::size_t count_inside(const double* v, std::size_t n, double c, double r) {
-  if (!(r > 0)) return 0;
-  // Past the run's start: at or right of c, or inside.
-  auto past_lo = [c, r](double a) { return (a >= c) | (std::abs(a - c) < r); };
-  // Past the run's end: right of c and not inside.
-  auto past_hi = [c, r](double a) { return (a > c) & !(std::abs(a - c) < r); };
-  // Indices moved by masks rather than selects: compilers turn a select on a
-  // floating-point comparison back into a (mispredicted) branch.
-  std::size_t lo = 0, hi = 0, len = n;
-  while (len > 1) {
-    const std::size_t half = len / 2;
-    lo += half & (static_cast<std::size_t>(past_lo(v[lo + half - 1])) - 1);
-    hi += half & (static_cast<std::size_t>(past_hi(v[hi + half - 1])) - 1);
-    len -= half;
-  }
-  return (hi + !past_hi(v[hi])) - (lo + !past_lo(v[lo]));
 }
 
 }  // namespace
@@ -153,6 +136,7 @@ KsgPlan::KsgPlan(const double* x_sorted, const double* y_values, std::size_t n, 
   std::copy(x_.begin(), x_.end(), xp_.begin() + 1);
   xp_[n + 1] = INFINITY;
   prepare_order(order_cap);
+  prepare_buckets();
 }
 
 void KsgPlan::prepare_order(std::size_t order_cap) {
@@ -162,10 +146,12 @@ void KsgPlan::prepare_order(std::size_t order_cap) {
   if (order_cap == 0) order_cap = std::max<std::size_t>(256, (std::size_t{1} << 20) / n);
   order_len_ = std::min(n - 1, order_cap);
   order_.resize(n * order_len_);
+  order_dx_.resize(n * order_len_);
   order_left_.resize(n);
   const double* xp = xp_.data();
   for (std::size_t p = 1; p <= n; ++p) {
     uint32_t* out = &order_[(p - 1) * order_len_];
+    double* out_dx = &order_dx_[(p - 1) * order_len_];
     std::size_t left = p - 1, right = p + 1;
     uint32_t n_left = 0;
     for (std::size_t m = 0; m < order_len_; ++m) {
@@ -173,13 +159,46 @@ void KsgPlan::prepare_order(std::size_t order_cap) {
       const double dl = xp[p] - xp[left], dr = xp[right] - xp[p];
       if (dl <= dr) {
         out[m] = static_cast<uint32_t>(left--);
+        out_dx[m] = dl;
         ++n_left;
       } else {
         out[m] = static_cast<uint32_t>(right++);
+        out_dx[m] = dr;
       }
     }
     order_left_[p - 1] = n_left;
   }
+}
+
+void KsgPlan::prepare_buckets() {
+  const std::size_t n = n_;
+  const std::size_t buckets = 8 * n;
+  y_lo_ = y_sorted_.front();
+  const double range = y_sorted_.back() - y_lo_;
+  bucket_scale_ = range > 0 ? static_cast<double>(buckets) / range : 0.0;
+  if (!std::isfinite(bucket_scale_)) bucket_scale_ = 0.0;
+  bucket_last_ = buckets - 1;
+  bucket_start_.assign(buckets + 1, 0);
+  for (double v : y_sorted_) ++bucket_start_[bucket(v) + 1];
+  for (std::size_t b = 0; b < buckets; ++b) bucket_start_[b + 1] += bucket_start_[b];
+}
+
+std::size_t KsgPlan::count_y(double c, double r) const {
+  if (!(r > 0)) return 0;
+  const double* v = y_sorted_.data();
+  const std::size_t n = n_;
+  // Past the run's start: at or right of c, or inside.
+  auto past_lo = [c, r](double a) { return (a >= c) | (std::abs(a - c) < r); };
+  // Past the run's end: right of c and not inside.
+  auto past_hi = [c, r](double a) { return (a > c) & !(std::abs(a - c) < r); };
+  std::size_t lo = bucket_start_[bucket(c - r)], hi = bucket_start_[bucket(c + r)];
+  // The bucket's first value is at or before the end sought (bar rounding
+  // in c -/+ r); usually few values separate them.
+  while (lo > 0 && past_lo(v[lo - 1])) --lo;
+  while (lo < n && !past_lo(v[lo])) ++lo;
+  while (hi > 0 && past_hi(v[hi - 1])) --hi;
+  while (hi < n && !past_hi(v[hi])) ++hi;
+  return hi - lo;
 }
 
 double KsgPlan::fast(const double* yp) const {
@@ -205,20 +224,24 @@ double KsgPlan::fast_k(const double* yp) const {
     const double xi = xp[p], yi = yp[p];
     for (int q = 0; q < k; ++q) best[q] = INFINITY;
     const uint32_t* ord = &order_[(p - 1) * len];
+    const double* ord_dx = &order_dx_[(p - 1) * len];
     // Neighbours in order of x distance until that alone reaches the k-th
     // smallest max-norm distance: no later one can come closer.
     std::size_t m = 0;
     for (; m < len; ++m) {
       const std::size_t j = ord[m];
-      const double dx = std::abs(xp[j] - xi);
+      const double dx = ord_dx[m];
       if (dx >= best[k - 1]) break;
       insert_sorted<K>(best, k, std::max(dx, std::abs(yp[j] - yi)));
     }
     std::size_t nx;
     if (m < len || len == n - 1) {
       const double eps = best[k - 1];
-      // The x distances grow along the order: n_x is where they reach eps.
-      while (m > 0 && !(std::abs(xp[ord[m - 1]] - xi) < eps)) --m;
+      // The x distances grow along the order: n_x is where they reach eps,
+      // usually at most one step back (m >= k >= 1 here, as the first k
+      // always enter).
+      m -= !(ord_dx[m - 1] < eps);
+      while (m > 0 && !(ord_dx[m - 1] < eps)) --m;
       nx = m;
     } else {
       // Beyond the stored order: merge both sides as the walk does (the
@@ -238,7 +261,7 @@ double KsgPlan::fast_k(const double* yp) const {
       while (hi > p && !(xp[hi] - xi < eps)) --hi;
       nx = (p - lo) + (hi - p);
     }
-    const std::size_t cy = count_inside(y_sorted_.data(), n, yi, best[k - 1]);
+    const std::size_t cy = count_y(yi, best[k - 1]);
     const std::size_t ny = cy > 0 ? cy - 1 : 0;
     sum_psi += psi[nx + 1] + psi[ny + 1];
   }

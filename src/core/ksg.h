@@ -39,6 +39,14 @@ class KsgPlan {
   template <int K>
   double fast_k(const double* yp) const;  // K = k, or 0: any k
   void prepare_order(std::size_t order_cap);
+  void prepare_buckets();
+  // Bucket of a y value: monotone in v, clamped to [0, bucket_last_].
+  std::size_t bucket(double v) const {
+    const double b = (v - y_lo_) * bucket_scale_;
+    return b > 0 ? (b < static_cast<double>(bucket_last_) ? static_cast<std::size_t>(b) : bucket_last_)
+                 : 0;
+  }
+  std::size_t count_y(double c, double r) const;
 
   std::size_t n_ = 0;
   int k_ = 1;
@@ -47,8 +55,12 @@ class KsgPlan {
   std::vector<double> xp_;          // -inf, x, +inf
   std::vector<double> y_sorted_;    // the y values, sorted
   std::vector<double> psi_;         // digamma(m), m = 0..n+1
+  double y_lo_ = 0, bucket_scale_ = 0;
+  std::size_t bucket_last_ = 0;
+  std::vector<uint32_t> bucket_start_;  // first sorted y in each bucket
   std::size_t order_len_ = 0;       // neighbours stored per point
   std::vector<uint32_t> order_;     // per point, padded indices by x distance
+  std::vector<double> order_dx_;    // and those x distances
   std::vector<uint32_t> order_left_;  // how many of them lie left of the point
   mutable std::vector<double> yp_;  // workspace: 0, y * scale, 0
 };
