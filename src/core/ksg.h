@@ -47,19 +47,21 @@ class KsgPlan {
                  : 0;
   }
   std::size_t count_y(double c, double r) const;
+  double finish_point(std::size_t p, int lane, double* best, std::size_t m,
+                      const double* ord_dx, const double* yp) const;
 
   std::size_t n_ = 0;
   int k_ = 1;
   bool fast_ok_ = false;            // x finite, sorted, differences cannot overflow
   std::vector<double> x_;           // x as given
   std::vector<double> xp_;          // -inf, x, +inf
-  std::vector<double> y_sorted_;    // the y values, sorted
+  std::vector<double> y_sorted_;    // the y values, sorted, then +inf
   std::vector<double> psi_;         // digamma(m), m = 0..n+1
   double y_lo_ = 0, bucket_scale_ = 0;
   std::size_t bucket_last_ = 0;
   std::vector<uint32_t> bucket_start_;  // first sorted y in each bucket
   std::size_t order_len_ = 0;       // neighbours stored per point
-  std::vector<uint32_t> order_;     // per point, padded indices by x distance
+  std::vector<uint32_t> order_;     // per pair of points, padded indices by x distance
   std::vector<double> order_dx_;    // and those x distances
   std::vector<uint32_t> order_left_;  // how many of them lie left of the point
   mutable std::vector<double> yp_;  // workspace: 0, y * scale, 0
