@@ -76,7 +76,9 @@ int main(int argc, char** argv) {
       double best_old = INFINITY, best_new = INFINITY, sink = 0;
       for (int r = 0; r < reps; ++r) {
         best_old = std::min(best_old, seconds([&] {
-          for (long s = 0; s < shuffles; ++s) sink += plan.reference(&shuffled[(s % pool) * n], 1.0);
+          for (long s = 0; s < shuffles; ++s) {
+            sink += plan.reference(&shuffled[(s % pool) * n], 1.0);
+          }
         }));
         best_new = std::min(best_new, seconds([&] {
           for (long s = 0; s < shuffles; ++s) sink += plan(&shuffled[(s % pool) * n], 1.0);

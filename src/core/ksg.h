@@ -1,11 +1,13 @@
 // Kraskov-Stoegbauer-Grassberger mutual information (algorithm 1, max norm)
 // for the shuffle test, where x (the property values) is fixed and y only
-// ever changes order. A KsgPlan is prepared once per series: x padded with
-// infinite sentinels, each point's x-neighbours in order of x distance, and
-// the sorted y values, which permutation leaves unchanged. Each estimate then
-// needs no allocation and gives bit for bit what the original walk
-// (ksg_reference) gives: the same k-th neighbour distance, the same strict
-// counts and the same sum in the same order.
+// ever changes order. A KsgPlan is prepared once per series from x and the
+// multiset of y values: x padded with infinite sentinels, each point's
+// first steps of the walk through its x-neighbours (a byte per step, at
+// most 127), the sorted y values with a bucket table, and the digamma
+// values; about n * (min(n, 128) + 60) bytes. Each estimate then allocates
+// nothing and gives bit for bit what the original walk (ksg_reference) gives:
+// the same k-th neighbour distance, the same strict counts and the same sum
+// in the same order.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -27,8 +29,9 @@ class KsgPlan {
   // plan was made with), paired with x[i]. Not thread-safe: uses a workspace.
   double operator()(const double* y, double scale) const;
 
-  // The same estimate by the original walk (see statistics.cpp history):
-  // the fallback for non-finite or unsorted data and the tests' reference.
+  // The same estimate by the original walk (what statistics.cpp ran before
+  // the plan): the fallback for unsorted, non-finite or huge values, and the
+  // tests' reference. Allocates nothing either.
   double reference(const double* y, double scale) const;
 
   std::size_t n() const { return n_; }
@@ -43,27 +46,25 @@ class KsgPlan {
   // Bucket of a y value: monotone in v, clamped to [0, bucket_last_].
   std::size_t bucket(double v) const {
     const double b = (v - y_lo_) * bucket_scale_;
-    return b > 0 ? (b < static_cast<double>(bucket_last_) ? static_cast<std::size_t>(b) : bucket_last_)
-                 : 0;
+    if (!(b > 0)) return 0;
+    return b < static_cast<double>(bucket_last_) ? static_cast<std::size_t>(b) : bucket_last_;
   }
   std::size_t count_y(double c, double r) const;
   double finish_point(std::size_t p, int lane, double* best, std::size_t m,
-                      const double* ord_dx, const double* yp) const;
+                      const double* yp) const;
 
   std::size_t n_ = 0;
   int k_ = 1;
   bool fast_ok_ = false;            // x finite, sorted, differences cannot overflow
-  std::vector<double> x_;           // x as given
   std::vector<double> xp_;          // -inf, x, +inf
   std::vector<double> y_sorted_;    // the y values, sorted, then +inf
   std::vector<double> psi_;         // digamma(m), m = 0..n+1
   double y_lo_ = 0, bucket_scale_ = 0;
   std::size_t bucket_last_ = 0;
   std::vector<uint32_t> bucket_start_;  // first sorted y in each bucket
-  std::size_t order_len_ = 0;       // neighbours stored per point
-  std::vector<uint32_t> order_;     // per pair of points, padded indices by x distance
-  std::vector<double> order_dx_;    // and those x distances
-  std::vector<uint32_t> order_left_;  // how many of them lie left of the point
+  std::size_t order_len_ = 0;       // walk steps stored per point (<= 127)
+  std::vector<int8_t> order_;       // per pair of points, neighbour offsets by x distance
+  std::vector<uint8_t> order_left_;  // per point, how many of them lie left of it
   mutable std::vector<double> yp_;  // workspace: 0, y * scale, 0
 };
 
