@@ -5,12 +5,14 @@
 //   mi:   Kraskov-Stoegbauer-Grassberger mutual information (algorithm 1,
 //         k = 5, max-norm, t and y scaled to unit variance as the reference).
 // Everything that permutation leaves unchanged (mean and variance of y, the
-// sorted y values, the gradient stencil) is computed once here.
+// gradient stencil, the KSG plan with its x-neighbour order and sorted y
+// values) is computed once here.
 #pragma once
 #include <cstddef>
 #include <vector>
 
 #include "gradient.h"
+#include "ksg.h"
 
 namespace propgrad {
 
@@ -47,6 +49,10 @@ class SeriesStatistic {
   // steps, smoothing).
   bool exact_null_mean(const double* y, double& mean) const;
 
+  // The mi statistic by the original KSG walk (KsgPlan::reference), which
+  // scaled() must match bit for bit; for tests.
+  double mi_reference(const double* y) const;
+
   std::size_t n() const { return n_; }
   std::size_t d() const { return d_; }
 
@@ -63,16 +69,8 @@ class SeriesStatistic {
   double y_norm_ = 0.0;            // sqrt(S_yy); 0 for constant y
   double y_mean_ = 0.0;
   // mi
-  int k_ = 5;
   double y_scale_ = 0.0;           // 1 / sd(y); 0 for constant y
-  std::vector<double> x_std_;      // t scaled to unit variance (sorted)
-  std::vector<double> y_sorted_;   // scaled y values, sorted
-  std::vector<double> digamma_;    // digamma(m) for m = 0..n+1 (index m)
-  mutable std::vector<double> y_std_;
+  KsgPlan ksg_;                    // t and y scaled to unit variance; k = min(5, n - 1)
 };
-
-// The KSG estimate for paired samples (x sorted ascending), exposed for tests.
-double ksg_mutual_information(const std::vector<double>& x_sorted,
-                              const std::vector<double>& y, int k);
 
 }  // namespace propgrad

@@ -107,6 +107,9 @@ void fuzz_statistic(FuzzedDataProvider& in) {
     const double a = stat(y.data());
     const double b = stat(y.data());
     if (!same_double(a, b)) finding("statistic is not a function of its input");
+    if (!same_double(stat.scaled(y.data()), stat.mi_reference(y.data()))) {
+      finding("mi statistic differs from the original KSG walk");
+    }
     (void)stat.epgm(y.data());
   } catch (const std::invalid_argument&) {
   }
@@ -119,7 +122,11 @@ void fuzz_statistic(FuzzedDataProvider& in) {
     if (!finite) return;
     std::sort(x.begin(), x.end());
     try {
-      (void)propgrad::ksg_mutual_information(x, y, k);
+      // The prepared estimator must give the original walk's double.
+      const double fast = propgrad::ksg_mutual_information(x, y, k);
+      if (!same_double(fast, propgrad::ksg_reference(x, y, k))) {
+        finding("KSG plan differs from the original walk");
+      }
     } catch (const std::invalid_argument&) {
     }
   }
