@@ -33,8 +33,8 @@ pg_procedure_rejects_cpp <- function(p, procedure, alpha) {
     .Call(`_propgrad_pg_procedure_rejects_cpp`, p, procedure, alpha)
 }
 
-pg_westfall_young_bytes_cpp <- function(m, n, n_perm, nthreads) {
-    .Call(`_propgrad_pg_westfall_young_bytes_cpp`, m, n, n_perm, nthreads)
+pg_westfall_young_bytes_cpp <- function(m, n, d, settings, nthreads) {
+    .Call(`_propgrad_pg_westfall_young_bytes_cpp`, m, n, d, settings, nthreads)
 }
 
 pg_available_threads <- function() {

@@ -159,8 +159,9 @@ check_max_t_settings <- function(settings, call) {
 # The core estimates the joint stream's memory from its own block layout.
 check_max_t_memory <- function(series, settings, call) {
   m <- length(series)
-  n <- if (m) nrow(series[[1]]$y) * ncol(series[[1]]$y) else 0
-  bytes <- pg_westfall_young_bytes_cpp(m, n, settings$n_perm, max(1L, settings$nthreads %||% 1L))
+  n <- if (m) nrow(series[[1]]$y) else 0
+  d <- if (m) ncol(series[[1]]$y) else 0
+  bytes <- pg_westfall_young_bytes_cpp(m, n, d, settings, max(1L, settings$nthreads %||% 1L))
   check_memory(bytes, "The Westfall-Young joint stream",
                "Use another {.arg p_adjust}, or test fewer series at once.", call = call)
 }

@@ -107,15 +107,16 @@ BEGIN_RCPP
 END_RCPP
 }
 // pg_westfall_young_bytes_cpp
-double pg_westfall_young_bytes_cpp(double m, double n, double n_perm, int nthreads);
-RcppExport SEXP _propgrad_pg_westfall_young_bytes_cpp(SEXP mSEXP, SEXP nSEXP, SEXP n_permSEXP, SEXP nthreadsSEXP) {
+double pg_westfall_young_bytes_cpp(double m, double n, double d, Rcpp::List settings, int nthreads);
+RcppExport SEXP _propgrad_pg_westfall_young_bytes_cpp(SEXP mSEXP, SEXP nSEXP, SEXP dSEXP, SEXP settingsSEXP, SEXP nthreadsSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
     Rcpp::traits::input_parameter< double >::type m(mSEXP);
     Rcpp::traits::input_parameter< double >::type n(nSEXP);
-    Rcpp::traits::input_parameter< double >::type n_perm(n_permSEXP);
+    Rcpp::traits::input_parameter< double >::type d(dSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type settings(settingsSEXP);
     Rcpp::traits::input_parameter< int >::type nthreads(nthreadsSEXP);
-    rcpp_result_gen = Rcpp::wrap(pg_westfall_young_bytes_cpp(m, n, n_perm, nthreads));
+    rcpp_result_gen = Rcpp::wrap(pg_westfall_young_bytes_cpp(m, n, d, settings, nthreads));
     return rcpp_result_gen;
 END_RCPP
 }
@@ -337,7 +338,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_smallest_p_cpp", (DL_FUNC) &_propgrad_pg_smallest_p_cpp, 2},
     {"_propgrad_pg_floor_factor_cpp", (DL_FUNC) &_propgrad_pg_floor_factor_cpp, 2},
     {"_propgrad_pg_procedure_rejects_cpp", (DL_FUNC) &_propgrad_pg_procedure_rejects_cpp, 3},
-    {"_propgrad_pg_westfall_young_bytes_cpp", (DL_FUNC) &_propgrad_pg_westfall_young_bytes_cpp, 4},
+    {"_propgrad_pg_westfall_young_bytes_cpp", (DL_FUNC) &_propgrad_pg_westfall_young_bytes_cpp, 5},
     {"_propgrad_pg_available_threads", (DL_FUNC) &_propgrad_pg_available_threads, 0},
     {"_propgrad_pg_bootstrap_t_cpp", (DL_FUNC) &_propgrad_pg_bootstrap_t_cpp, 2},
     {"_propgrad_pg_sign_flip_cpp", (DL_FUNC) &_propgrad_pg_sign_flip_cpp, 2},

@@ -163,9 +163,11 @@ Rcpp::LogicalVector pg_procedure_rejects_cpp(Rcpp::NumericVector p, std::string 
 
 // Memory the Westfall-Young joint stream needs (see joint.h).
 // [[Rcpp::export(rng = false)]]
-double pg_westfall_young_bytes_cpp(double m, double n, double n_perm, int nthreads) {
+double pg_westfall_young_bytes_cpp(double m, double n, double d, Rcpp::List settings, int nthreads) {
+  const propgrad::ShuffleOptions opt = shuffle_options_from_r(settings);
   return propgrad::westfall_young_bytes(static_cast<std::size_t>(m), static_cast<std::size_t>(n),
-                                        static_cast<int64_t>(n_perm), nthreads);
+                                        static_cast<std::size_t>(d), opt.n_perm, nthreads,
+                                        opt.statistic);
 }
 
 // [[Rcpp::export(rng = false)]]

@@ -77,12 +77,13 @@ std::vector<double> joint_null_values(const std::vector<SeriesData>& series,
   return out;
 }
 
-double westfall_young_bytes(std::size_t m, std::size_t n, int64_t n_perm, int nthreads) {
+double westfall_young_bytes(std::size_t m, std::size_t n, std::size_t d, int64_t n_perm,
+                            int nthreads, StatisticKind kind) {
   const double n_blocks = std::ceil(static_cast<double>(n_perm) / kJointBlock);
   const double blocks = std::min<double>(kJointGroup, n_blocks);
   const double copies = std::max(1, nthreads) + 1.0;
   const double md = static_cast<double>(m);
-  return 24.0 * md * blocks + copies * md * (40.0 * static_cast<double>(n) + 256.0);
+  return 24.0 * md * blocks + copies * md * statistic_bytes(kind, n, d);
 }
 
 JointResult westfall_young(const std::vector<SeriesData>& series, const ShuffleOptions& opt,

@@ -43,7 +43,9 @@ JointResult westfall_young(const std::vector<SeriesData>& series, const ShuffleO
 // Bytes westfall_young() holds at once for m series of n values (steps x
 // outputs) and n_perm joint draws on nthreads threads: two sums and a count
 // per series for one group of blocks, plus every running block's copies of
-// the series' statistics (about 40 bytes per value and 256 per series).
-double westfall_young_bytes(std::size_t m, std::size_t n, int64_t n_perm, int nthreads);
+// the series' statistics (statistic_bytes() each: the KSG plan makes mi's
+// up to 4x larger than grad's).
+double westfall_young_bytes(std::size_t m, std::size_t n, std::size_t d, int64_t n_perm,
+                            int nthreads, StatisticKind kind);
 
 }  // namespace propgrad

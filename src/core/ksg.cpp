@@ -316,4 +316,9 @@ double ksg_reference(const std::vector<double>& x_sorted, const std::vector<doub
   return KsgPlan(x_sorted.data(), y.data(), y.size(), k).reference(y.data(), 1.0);
 }
 
+std::size_t KsgPlan::bytes() const {
+  return sizeof(double) * (xp_.capacity() + y_sorted_.capacity() + psi_.capacity() + yp_.capacity()) +
+         sizeof(uint32_t) * bucket_start_.capacity() + order_.capacity() + order_left_.capacity();
+}
+
 }  // namespace propgrad

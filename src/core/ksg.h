@@ -36,6 +36,8 @@ class KsgPlan {
 
   std::size_t n() const { return n_; }
   int k() const { return k_; }
+  // Heap bytes the plan holds (its vectors' capacities).
+  std::size_t bytes() const;
 
  private:
   double fast(const double* yp) const;

@@ -127,4 +127,13 @@ double SeriesStatistic::scaled(const double* y) const {
   return 0.0;
 }
 
+double statistic_bytes(StatisticKind kind, std::size_t n, std::size_t d) {
+  const double values = static_cast<double>(n) * static_cast<double>(d);
+  double bytes = 40.0 * values + 256.0;
+  if (kind == StatisticKind::MI) {
+    bytes += 512.0 + static_cast<double>(n) * (static_cast<double>(std::min<std::size_t>(n, 128)) + 60.0);
+  }
+  return bytes;
+}
+
 }  // namespace propgrad

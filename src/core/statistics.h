@@ -73,4 +73,9 @@ class SeriesStatistic {
   KsgPlan ksg_;                    // t and y scaled to unit variance; k = min(5, n - 1)
 };
 
+// Bytes one SeriesStatistic holds for a series of n steps and d outputs:
+// the stencil and workspace (about 40 per value), plus the KSG plan for mi
+// (ksg.h: about n * (min(n, 128) + 60)). Memory checks use it.
+double statistic_bytes(StatisticKind kind, std::size_t n, std::size_t d);
+
 }  // namespace propgrad

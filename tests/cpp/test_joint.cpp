@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "joint.h"
+#include "ksg.h"
 #include "helpers.h"
 #include "rng.h"
 
@@ -171,10 +172,32 @@ TEST(WestfallYoung, RefusesUnequalLengths) {
 // The memory estimate follows the block layout: it stops growing with K
 // once a group of blocks is full, and grows with the series and threads.
 TEST(WestfallYoung, MemoryEstimateFollowsTheGroupOfBlocks) {
-  using propgrad::westfall_young_bytes;
+  const auto bytes = [](std::size_t m, std::size_t n, int64_t k, int threads,
+                        propgrad::StatisticKind kind = propgrad::StatisticKind::Grad) {
+    return propgrad::westfall_young_bytes(m, n, 1, k, threads, kind);
+  };
   const int64_t full = propgrad::kJointBlock * propgrad::kJointGroup;
-  EXPECT_LT(westfall_young_bytes(100, 20, 256, 1), westfall_young_bytes(100, 20, full, 1));
-  EXPECT_EQ(westfall_young_bytes(100, 20, full, 1), westfall_young_bytes(100, 20, 1000 * full, 1));
-  EXPECT_DOUBLE_EQ(westfall_young_bytes(200, 20, full, 2), 2 * westfall_young_bytes(100, 20, full, 2));
-  EXPECT_LT(westfall_young_bytes(100, 20, full, 1), westfall_young_bytes(100, 20, full, 4));
+  EXPECT_LT(bytes(100, 20, 256, 1), bytes(100, 20, full, 1));
+  EXPECT_EQ(bytes(100, 20, full, 1), bytes(100, 20, 1000 * full, 1));
+  EXPECT_DOUBLE_EQ(bytes(200, 20, full, 2), 2 * bytes(100, 20, full, 2));
+  EXPECT_LT(bytes(100, 20, full, 1), bytes(100, 20, full, 4));
+  // mi's statistics hold a KSG plan: at n = 100 about 4x grad's memory.
+  EXPECT_GT(bytes(100, 100, full, 1, propgrad::StatisticKind::MI),
+            3 * bytes(100, 100, full, 1, propgrad::StatisticKind::Grad));
+}
+
+// statistic_bytes() covers what a statistic really allocates, for mi's plan too.
+TEST(WestfallYoung, StatisticBytesCoverThePlan) {
+  for (std::size_t n : {6u, 40u, 100u, 300u}) {
+    std::vector<double> x(n), y(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      x[i] = static_cast<double>(i);
+      y[i] = std::sin(0.7 * static_cast<double>(i * i));
+    }
+    const propgrad::KsgPlan plan(x.data(), y.data(), n, 5);
+    EXPECT_GE(propgrad::statistic_bytes(propgrad::StatisticKind::MI, n, 1) -
+                  propgrad::statistic_bytes(propgrad::StatisticKind::Grad, n, 1),
+              static_cast<double>(plan.bytes()))
+        << "n = " << n;
+  }
 }
