@@ -5,6 +5,8 @@
 // with Eigen fixed-capacity matrices so no heap is touched per row.
 #include "gradient.h"
 
+#include "kernels.h"
+
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
@@ -117,6 +119,8 @@ void GradientStencil::build_three_point(const std::vector<double>& x, double per
     lo_[n - 1] = -1.0 / hn;
     mid_[n - 1] = 1.0 / hn;
   }
+  mid_zero_ = true;
+  for (std::size_t i = 1; i + 1 < n; ++i) mid_zero_ = mid_zero_ && mid_[i] == 0.0;
 }
 
 void GradientStencil::build_local_polynomial(const std::vector<double>& x, double period,
@@ -200,20 +204,7 @@ void GradientStencil::apply(const double* y, double* g) const {
 double GradientStencil::scaled_mean_abs(const double* y) const {
   double total = std::abs(row(y, 0)) + std::abs(row(y, n_ - 1));
   if (banded_) {
-    // The hot loop of the shuffle test. The simd reduction lets the compiler
-    // vectorise the sum; its order is fixed by the binary, not by threads.
-    const double* lo = lo_.data();
-    const double* mid = mid_.data();
-    const double* hi = hi_.data();
-    const long last = static_cast<long>(n_) - 1;
-    double interior = 0.0;
-#ifdef _OPENMP
-#pragma omp simd reduction(+ : interior)
-#endif
-    for (long i = 1; i < last; ++i) {
-      interior += std::abs(lo[i] * y[i - 1] + mid[i] * y[i] + hi[i] * y[i + 1]);
-    }
-    total += interior;
+    total += interior_abs_sum(lo_.data(), mid_zero_ ? nullptr : mid_.data(), hi_.data(), y, n_);
   } else {
     for (std::size_t i = 1; i + 1 < n_; ++i) total += std::abs(row(y, i));
   }

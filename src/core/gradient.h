@@ -51,7 +51,8 @@ class GradientStencil {
     return to_user(scaled_mean_norm(y, d, work));
   }
 
-  // The same per unit of the internal positions u.
+  // The same per unit of the internal positions u. Interior rows are
+  // summed in the fixed order of kernels.h, on any instruction set.
   double scaled_mean_abs(const double* y) const;
   double scaled_mean_norm(const double* y, std::size_t d, double* work) const;
 
@@ -75,6 +76,7 @@ class GradientStencil {
   std::size_t n_ = 0;
   int exponent_ = 0;    // positions u = x * 2^-exponent_ (see the top)
   bool banded_ = true;  // three-point rows: lo/mid/hi with fixed neighbours
+  bool mid_zero_ = false;  // every interior mid_ is 0 (evenly spaced steps)
   std::vector<double> lo_, mid_, hi_;
   std::size_t first_lo_ = 0, last_hi_ = 0;  // neighbour of rows 0 and n-1
   // General rows (smoothing): compressed sparse rows.

@@ -12,6 +12,7 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "permute.h"
 #include "rng.h"
 
 namespace propgrad {
@@ -28,9 +29,9 @@ bool joint_block(const std::vector<SeriesData>& series,
                  int64_t block, StopSignal& stop, bool is_master, Visit&& visit) {
   const std::size_t m = series.size(), n = series[0].n;
   uint64_t block_state = static_cast<uint64_t>(block);
-  Xoshiro256pp rng(opt.seed, kJointKey ^ splitmix64_next(block_state));
-  std::vector<uint32_t> perm(n);
-  std::iota(perm.begin(), perm.end(), 0u);
+  PermutationSource source(opt.seed, kJointKey ^ splitmix64_next(block_state));
+  std::vector<uint32_t> identity(n), perm(n), draws(n);
+  std::iota(identity.begin(), identity.end(), 0u);
   std::vector<double> y, values(m);
   const int64_t first = block * kJointBlock;
   const int64_t count = std::min<int64_t>(kJointBlock, opt.n_perm - first);
@@ -39,7 +40,8 @@ bool joint_block(const std::vector<SeriesData>& series,
   WorkPoll poll(&stop, work, is_master);
   for (int64_t k = 0; k < count; ++k) {
     if (poll.stop()) return false;
-    fisher_yates(perm.data(), n, rng);
+    source.draw(draws.data(), n);
+    permute_inside_out(identity.data(), perm.data(), draws.data(), n);
     for (std::size_t j = 0; j < m; ++j) {
       y.resize(series[j].n * series[j].d);
       gather_rows(series[j], perm.data(), y.data());

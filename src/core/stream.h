@@ -1,9 +1,10 @@
-// A series' stream of shuffled statistics: the outputs are permuted in place
-// by Fisher-Yates from a xoshiro256++ stream keyed by (seed, key), and each
-// draw returns the statistic of the new order. Shuffling an already shuffled
-// array gives a fresh uniform permutation, so the k-th draw is the same
-// whether the draws are taken all at once (fixed K), until a stop
-// (Besag-Clifford) or in batches (the adaptive mode).
+// A series' stream of shuffled statistics: each draw orders the original
+// outputs by a fresh uniform permutation from the series' PermutationSource
+// keyed by (seed, key) (permute.h, stream version 2) and returns the
+// statistic of that order. The k-th draw uses the stream's k-th
+// permutation whatever came before, so it is the same whether the draws
+// are taken all at once (fixed K), until a stop (Besag-Clifford) or in
+// batches (the adaptive mode).
 #pragma once
 #include <cmath>
 #include <cstddef>
@@ -11,7 +12,7 @@
 #include <numeric>
 #include <vector>
 
-#include "rng.h"
+#include "permute.h"
 #include "statistics.h"
 
 namespace propgrad {
@@ -53,17 +54,19 @@ struct RunningMoments {
 class ShuffleStream {
  public:
   ShuffleStream(const SeriesData& s, uint64_t seed, uint64_t key)
-      : s_(&s), rng_(seed, key), y_(s.y, s.y + s.n * s.d), order_(s.d > 1 ? s.n : 0) {
-    std::iota(order_.begin(), order_.end(), 0u);
+      : s_(&s), source_(seed, key), draws_(s.n), y_(s.n * s.d), identity_(s.d > 1 ? s.n : 0),
+        order_(identity_.size()) {
+    std::iota(identity_.begin(), identity_.end(), 0u);
   }
 
   // The statistic (engine's scale) of the next uniformly random ordering of the rows.
   double next(const SeriesStatistic& stat) {
     const std::size_t n = s_->n;
+    source_.draw(draws_.data(), n);
     if (s_->d == 1) {
-      fisher_yates(y_.data(), n, rng_);  // scalar output: shuffle values directly
+      permute_inside_out(s_->y, y_.data(), draws_.data(), n);  // scalar output: values directly
     } else {
-      fisher_yates(order_.data(), n, rng_);
+      permute_inside_out(identity_.data(), order_.data(), draws_.data(), n);
       gather_rows(*s_, order_.data(), y_.data());
     }
     return stat.scaled(y_.data());
@@ -71,9 +74,10 @@ class ShuffleStream {
 
  private:
   const SeriesData* s_;
-  Xoshiro256pp rng_;
+  PermutationSource source_;
+  std::vector<uint32_t> draws_;
   std::vector<double> y_;
-  std::vector<uint32_t> order_;
+  std::vector<uint32_t> identity_, order_;
 };
 
 }  // namespace propgrad

@@ -1,0 +1,60 @@
+// Permutations for the shuffle engine (stream version 2). A permutation of
+// n positions is an inside-out Fisher-Yates shuffle (Durstenfeld 1964, in
+// the form of Knuth's Algorithm P run forwards): position i takes a uniform
+// j in [0, i]. The j are drawn in bulk from eight interleaved xoshiro256++
+// lanes, one 32-bit word per position, bounded by Lemire's multiply-shift
+// (Lemire 2019) with exact rejection from a separate fallback stream. Each
+// permutation is built afresh from the original order, so the k-th
+// permutation of a stream never depends on the ones before it, and the
+// words it uses are fixed by (seed, key, k): the same on every thread
+// count, schedule and instruction set (an AVX2 path and a portable path
+// compute the same integers; tests compare them). Version 1 (builds before
+// December 2026) reshuffled the previous order in place with two indices
+// per 64-bit draw: other, equally valid, permutations, at twice the cost.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "rng.h"
+
+namespace propgrad {
+
+// Recorded in results so a p-value can be traced to the permutations it used.
+constexpr int kStreamVersion = 2;
+
+class PermutationSource {
+ public:
+  static constexpr int kLanes = 8;
+
+  PermutationSource(uint64_t seed, uint64_t key);
+
+  // j[i] uniform in [0, i] for i = 1..n-1 (j[0] = 0): the draws of one
+  // permutation of n < 2^32 positions. Consumes ceil((n - 1) / 16) steps of
+  // the eight lanes (sixteen 32-bit words per step; spare words are dropped),
+  // plus fallback words for the rare rejections.
+  void draw(uint32_t* j, std::size_t n);
+
+  // Tests switch the AVX2 path off to check that both give the same draws.
+  static void set_simd(bool enabled);
+  static bool simd_active();
+
+ private:
+  void redraw_rejected(const uint64_t (&saved)[4][kLanes], uint32_t* j, std::size_t n);
+
+  uint64_t s_[4][kLanes];  // s_[word][lane]
+  Xoshiro256pp fallback_;
+};
+
+// dst = src in the order given by the draws j (inside-out Fisher-Yates):
+// dst[i] = dst[j[i]], then dst[j[i]] = src[i]. dst must not alias src.
+template <typename T>
+inline void permute_inside_out(const T* src, T* dst, const uint32_t* j, std::size_t n) {
+  dst[0] = src[0];
+  for (std::size_t i = 1; i < n; ++i) {
+    const uint32_t q = j[i];
+    dst[i] = dst[q];
+    dst[q] = src[i];
+  }
+}
+
+}  // namespace propgrad
