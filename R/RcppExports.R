@@ -41,6 +41,10 @@ pg_available_threads <- function() {
     .Call(`_propgrad_pg_available_threads`)
 }
 
+pg_stream_version_cpp <- function() {
+    .Call(`_propgrad_pg_stream_version_cpp`)
+}
+
 pg_bootstrap_t_cpp <- function(x, settings) {
     .Call(`_propgrad_pg_bootstrap_t_cpp`, x, settings)
 }

@@ -13,7 +13,8 @@ p_methods <- c("plus_one", "zollstock")
 n_perm_limit <- 1e8
 
 shuffle_settings <- function(statistic, alternative, n_perm, p_method, sequential, seed,
-                             nthreads, keep_null, dots, alpha = 0.01, call = rlang::caller_env()) {
+                             nthreads, keep_null, dots, alpha = 0.01, share_permutations = FALSE,
+                             call = rlang::caller_env()) {
   statistic <- check_choice(statistic, statistics, arg = "statistic", call = call)
   alternative_given <- !identical(alternative, alternatives)
   alternative <- check_choice(alternative, alternatives, arg = "alternative", call = call)
@@ -60,6 +61,12 @@ shuffle_settings <- function(statistic, alternative, n_perm, p_method, sequentia
     # The reference's own rule: centred two-sided (grad), |r| (corr), upper tail (mi).
     alternative <- if (statistic == "mi") "greater" else "two.sided"
   }
+  check_flag(share_permutations, arg = "share_permutations", call = call)
+  if (mode == "adaptive" && share_permutations) {
+    abort_input(c("{.code n_perm = \"adaptive\"} draws a different number of shuffles for each series, so they cannot share permutations.",
+                  i = "Use a whole number {.arg n_perm} with {.arg share_permutations}, or drop it."),
+                "propgrad_error_incompatible", call = call)
+  }
   if (mode == "adaptive" && keep_null) {
     abort_input("{.arg keep_null} needs a whole number {.arg n_perm}; the adaptive mode keeps no null distributions.",
                 "propgrad_error_incompatible", call = call)
@@ -82,7 +89,7 @@ shuffle_settings <- function(statistic, alternative, n_perm, p_method, sequentia
        tolerance = tol, p_conf_level = opts$p_conf_level, alpha = alpha, gradient = gradient,
        exact = getOption("propgrad.exact", TRUE),
        null_buffer_max = getOption("propgrad.null_buffer_max", 2^17),
-       westfall_young = FALSE, adaptive = list())
+       share_permutations = share_permutations, westfall_young = FALSE, adaptive = list())
 }
 
 n_perm_mode <- function(n_perm, call) {

@@ -201,8 +201,13 @@ methods_adjust <- function(tests, summary, s, w) {
 methods_seed <- function(tests, s, w) {
   # Enumerated series draw no random shuffles.
   if (is.null(s$seed) || all_exact(exact_series(tests, s))) return(NULL)
-  sprintf("Each series drew its shuffles from its own random stream, keyed by seed %s and the series' data, so every p-value can be reproduced.",
-          format(s$seed, scientific = FALSE))
+  version <- if (!is.null(s$stream_version)) sprintf(" (propgrad's stream version %d)", as.integer(s$stream_version)) else ""
+  if (isTRUE(s$share_permutations)) {
+    return(sprintf("Series with the same number of steps shared one random stream of permutations%s, keyed by seed %s and the number of steps, so every p-value can be reproduced; the series' Monte Carlo errors are therefore dependent.",
+                   version, format(s$seed, scientific = FALSE)))
+  }
+  sprintf("Each series drew its shuffles from its own random stream%s, keyed by seed %s and the series' data, so every p-value can be reproduced.",
+          version, format(s$seed, scientific = FALSE))
 }
 
 methods_interval <- function(summary, w) {

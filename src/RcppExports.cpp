@@ -129,6 +129,15 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// pg_stream_version_cpp
+int pg_stream_version_cpp();
+RcppExport SEXP _propgrad_pg_stream_version_cpp() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(pg_stream_version_cpp());
+    return rcpp_result_gen;
+END_RCPP
+}
 // pg_bootstrap_t_cpp
 Rcpp::List pg_bootstrap_t_cpp(Rcpp::NumericVector x, Rcpp::List settings);
 RcppExport SEXP _propgrad_pg_bootstrap_t_cpp(SEXP xSEXP, SEXP settingsSEXP) {
@@ -340,6 +349,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_procedure_rejects_cpp", (DL_FUNC) &_propgrad_pg_procedure_rejects_cpp, 3},
     {"_propgrad_pg_westfall_young_bytes_cpp", (DL_FUNC) &_propgrad_pg_westfall_young_bytes_cpp, 5},
     {"_propgrad_pg_available_threads", (DL_FUNC) &_propgrad_pg_available_threads, 0},
+    {"_propgrad_pg_stream_version_cpp", (DL_FUNC) &_propgrad_pg_stream_version_cpp, 0},
     {"_propgrad_pg_bootstrap_t_cpp", (DL_FUNC) &_propgrad_pg_bootstrap_t_cpp, 2},
     {"_propgrad_pg_sign_flip_cpp", (DL_FUNC) &_propgrad_pg_sign_flip_cpp, 2},
     {"_propgrad_pg_rank_correlation_cpp", (DL_FUNC) &_propgrad_pg_rank_correlation_cpp, 4},

@@ -76,6 +76,7 @@ inline propgrad::ShuffleOptions shuffle_options_from_r(const Rcpp::List& s) {
   opt.conf_level = read_setting<double>(s, "p_conf_level");
   opt.allow_exact = read_setting<bool>(s, "exact");
   opt.null_buffer_max = static_cast<std::size_t>(read_setting<double>(s, "null_buffer_max"));
+  opt.share_permutations = read_setting<bool>(s, "share_permutations");
   return opt;
 }
 

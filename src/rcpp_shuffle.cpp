@@ -8,6 +8,7 @@
 
 #include "core/adaptive.h"
 #include "core/joint.h"
+#include "core/permute.h"
 #include "core/rng.h"
 #include "core/shuffle.h"
 #include "core/statistics.h"
@@ -172,3 +173,7 @@ double pg_westfall_young_bytes_cpp(double m, double n, double d, Rcpp::List sett
 
 // [[Rcpp::export(rng = false)]]
 int pg_available_threads() { return propgrad::available_threads(); }
+
+// The version of the shuffle streams (permute.h), recorded with results.
+// [[Rcpp::export(rng = false)]]
+int pg_stream_version_cpp() { return propgrad::kStreamVersion; }

@@ -2,7 +2,7 @@
 # from the installed propgrad. Takes about an hour on 2 cores.
 # Run from the package root: Rscript validation/run-all.R
 scripts <- c("null-rates.R", "fwer.R", "intervals.R", "compare-models.R", "adaptive.R",
-             "flip-correlation.R")
+             "flip-correlation.R", "shared-permutations.R")
 for (s in scripts) {
   cat("==", s, "\n")
   status <- system2("Rscript", file.path("validation", s))

@@ -67,6 +67,21 @@ class GradientStencil {
   // known in closed form.
   bool difference_weights(std::vector<double>& w) const;
 
+  // The three-point rows (per unit of u) for kernels that apply them to
+  // many series at once: row i is lo[i] y[i-1] + mid[i] y[i] + hi[i] y[i+1]
+  // inside, with neighbours first_lo / last_hi at rows 0 and n-1.
+  // interior_mid is nullptr when every interior mid is 0 (kernels.h skips
+  // it); end rows always use mid. False for smoothed stencils.
+  struct ThreePoint {
+    const double *lo, *mid, *hi, *interior_mid;
+    std::size_t first_lo, last_hi;
+  };
+  bool three_point(ThreePoint& rows) const {
+    if (!banded_) return false;
+    rows = {lo_.data(), mid_.data(), hi_.data(), mid_zero_ ? nullptr : mid_.data(), first_lo_, last_hi_};
+    return true;
+  }
+
  private:
   void build_three_point(const std::vector<double>& x, double period);
   void build_local_polynomial(const std::vector<double>& x, double period,

@@ -35,6 +35,7 @@ struct ShuffleOptions {
   double tolerance = kDefaultTolerance;
   double conf_level = 0.99;        // level of the Monte Carlo interval of p
   bool allow_exact = true;         // enumerate all n! orders when n! <= n_perm
+  bool share_permutations = false;  // series of equal length share one stream (shared.h)
   std::size_t null_buffer_max = std::size_t(1) << 17;  // beyond: two passes
 };
 
@@ -77,11 +78,14 @@ int64_t exact_permutation_count(std::size_t n, int64_t limit);
 double smallest_p_value(std::size_t n, const ShuffleOptions& opt);
 
 // One series. null_out, when given, receives n_perm values (n! when exact;
-// NaN after an early sequential stop).
+// NaN after an early sequential stop). shared, when given, holds the
+// series' n_perm null statistics from its group's shared permutations
+// (shared.h), used instead of its own stream.
 ShuffleResult shuffle_series(const SeriesData& series, const ShuffleOptions& opt,
-                             double* null_out, StopSignal& stop, bool is_master);
+                             double* null_out, StopSignal& stop, bool is_master,
+                             const double* shared = nullptr);
 
-// Many series in parallel. null_out: nullptr or series-major storage for
+// Many series in parallel (sharing permutations when opt says so). null_out: nullptr or series-major storage for
 // n_series x null_length values. Returns early (stop.stopped()) on interrupt.
 std::vector<ShuffleResult> shuffle_many(const std::vector<SeriesData>& series,
                                         const ShuffleOptions& opt, int nthreads,

@@ -55,6 +55,9 @@ class SeriesStatistic {
 
   std::size_t n() const { return n_; }
   std::size_t d() const { return d_; }
+  StatisticKind kind() const { return kind_; }
+  // The gradient stencil (the grad statistic's, and the EPGM's).
+  const GradientStencil& stencil() const { return stencil_; }
 
  private:
   double correlation(const double* y) const;

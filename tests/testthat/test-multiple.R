@@ -49,7 +49,8 @@ test_that("the family-wise error rate is controlled under the complete null", {
 test_that("each adjustment has its resolution floor", {
   s <- list(n_perm = 999, p_method = "plus_one", exact = TRUE, statistic = "grad",
             alternative = "two.sided", gradient = propgrad:::gradient_settings(), sequential = 0,
-            pilot = 1000, seed = 1, tolerance = 1e-9, p_conf_level = 0.99, null_buffer_max = 1e5)
+            pilot = 1000, seed = 1, tolerance = 1e-9, p_conf_level = 0.99, null_buffer_max = 1e5,
+            share_permutations = FALSE)
   floor <- function(adj, m = 10, n = 30) propgrad:::resolution_floor(rep(n, m), s, adj)$floor
   expect_equal(floor("holm"), 10 / 1000)
   expect_equal(floor("bonferroni"), 10 / 1000)

@@ -1,0 +1,195 @@
+// Tests of shared permutations (src/core/shared.{h,cpp}): the grad kernel
+// equals each series' own statistic in the same order bit for bit (even,
+// uneven and periodic steps, groups of 1-9 series, both instruction paths);
+// series of one group see the same permutations (a copy scaled by 2 gets
+// exactly twice the null values; corr of such a copy is identical), while
+// without sharing they do not; results do not depend on the thread count or
+// on how the group is split; enumerated series and broken series run alone
+// as before; and the kept null values are the ones the p-value counts.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "helpers.h"
+#include "permute.h"
+#include "shared.h"
+
+using propgrad::SeriesData;
+using propgrad::ShuffleOptions;
+using propgrad::ShuffleResult;
+using propgrad::StatisticKind;
+using propgrad::StopSignal;
+
+namespace {
+
+struct Series {
+  std::vector<double> y, t;
+  std::size_t n = 0, d = 1;
+  SeriesData data() const {
+    return SeriesData{y.data(), t.data(), n, d, propgrad::series_stream_key(y.data(), n, d, t.data())};
+  }
+};
+
+Series make_series(std::size_t n, uint64_t seed, bool even, std::size_t d = 1) {
+  propgrad::Xoshiro256pp r(seed, 31 + n);
+  Series s;
+  s.n = n;
+  s.d = d;
+  double acc = 0;
+  for (std::size_t i = 0; i < n; ++i) s.t.push_back(even ? static_cast<double>(i) * 0.1 : acc += 0.2 + test_helpers::uniform(r));
+  for (std::size_t i = 0; i < n * d; ++i) s.y.push_back(test_helpers::normal(r));
+  return s;
+}
+
+std::vector<ShuffleResult> run_many(const std::vector<Series>& all, ShuffleOptions opt, int threads,
+                                    std::vector<double>* nulls = nullptr) {
+  std::vector<SeriesData> views;
+  for (const auto& s : all) views.push_back(s.data());
+  StopSignal stop;
+  if (nulls) nulls->assign(all.size() * static_cast<std::size_t>(opt.n_perm), NAN);
+  return propgrad::shuffle_many(views, opt, threads, nulls ? nulls->data() : nullptr,
+                                static_cast<std::size_t>(opt.n_perm), stop);
+}
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+
+}  // namespace
+
+TEST(SharedKernel, EqualsEachSeriesStatisticBitForBit) {
+  propgrad::Xoshiro256pp r(77, 7);
+  for (int rep = 0; rep < 60; ++rep) {
+    const std::size_t n = 2 + rep % 37, m = 1 + rep % 9;
+    propgrad::GradientOptions g;
+    if (rep % 5 == 0) g.period = 1e6;  // periodic: the end rows wrap around
+    std::vector<Series> group;
+    for (std::size_t s = 0; s < m; ++s) group.push_back(make_series(n, 100 * rep + s, (rep + s) % 3 != 0));
+    std::vector<propgrad::SeriesStatistic> stats;
+    stats.reserve(m);
+    std::vector<const SeriesData*> views;
+    std::vector<SeriesData> data;
+    for (const auto& s : group) data.push_back(s.data());
+    std::vector<const propgrad::SeriesStatistic*> stat_views;
+    for (std::size_t s = 0; s < m; ++s) {
+      stats.emplace_back(StatisticKind::Grad, group[s].y.data(), group[s].t.data(), n, 1, g);
+      views.push_back(&data[s]);
+    }
+    for (const auto& st : stats) stat_views.push_back(&st);
+    const propgrad::SharedGradKernel kernel(views, stat_views);
+    std::vector<uint32_t> identity(n), order(n), draws(n);
+    std::iota(identity.begin(), identity.end(), 0u);
+    propgrad::PermutationSource source(rep, 3);
+    std::vector<double> values(m), y(n);
+    propgrad::SharedGradKernel::Workspace work;
+    for (int k = 0; k < 5; ++k) {
+      source.draw(draws.data(), n);
+      propgrad::permute_inside_out(identity.data(), order.data(), draws.data(), n);
+      for (bool simd : {true, false}) {
+        propgrad::PermutationSource::set_simd(simd);
+        kernel.evaluate(order.data(), values.data(), work);
+        for (std::size_t s = 0; s < m; ++s) {
+          for (std::size_t i = 0; i < n; ++i) y[i] = group[s].y[order[i]];
+          ASSERT_TRUE(same_bits(values[s], stats[s].scaled(y.data())))
+              << "n " << n << " series " << s << " simd " << simd << ": " << values[s] << " vs "
+              << stats[s].scaled(y.data());
+        }
+      }
+      propgrad::PermutationSource::set_simd(true);
+    }
+  }
+}
+
+TEST(SharedPermutations, OneGroupSeesTheSamePermutations) {
+  const Series a = make_series(30, 1, true);
+  Series twice = a;
+  for (auto& v : twice.y) v *= 2;  // exact: EPGMs double exactly under any order
+  ShuffleOptions opt;
+  opt.n_perm = 999;
+  opt.share_permutations = true;
+  std::vector<double> nulls;
+  const auto res = run_many({a, twice}, opt, 1, &nulls);
+  for (std::size_t k = 0; k < 999; ++k) ASSERT_EQ(nulls[999 + k], 2 * nulls[k]) << k;
+  EXPECT_EQ(res[0].p_value, res[1].p_value);
+  EXPECT_EQ(res[0].exceedances, res[1].exceedances);
+  // Without sharing, each series has its own stream.
+  opt.share_permutations = false;
+  run_many({a, twice}, opt, 1, &nulls);
+  int proportional = 0;
+  for (std::size_t k = 0; k < 999; ++k) proportional += nulls[999 + k] == 2 * nulls[k];
+  EXPECT_LT(proportional, 20);
+  // corr, through the generic path: scale-free, so the same values.
+  opt.share_permutations = true;
+  opt.statistic = StatisticKind::Corr;
+  run_many({a, twice}, opt, 1, &nulls);
+  for (std::size_t k = 0; k < 999; ++k) ASSERT_NEAR(nulls[999 + k], nulls[k], 1e-12) << k;
+}
+
+TEST(SharedPermutations, ResultsDoNotDependOnThreadsOrSplits) {
+  std::vector<Series> all;
+  for (int s = 0; s < 12; ++s) all.push_back(make_series(s % 3 == 0 ? 25 : 40, s, s % 2 == 0));
+  all.push_back(make_series(40, 99, false, 3));  // vector output: the generic path
+  for (StatisticKind kind : {StatisticKind::Grad, StatisticKind::Corr, StatisticKind::MI}) {
+    ShuffleOptions opt;
+    opt.n_perm = 700;  // not a multiple of the block
+    opt.share_permutations = true;
+    opt.statistic = kind;
+    std::vector<Series> used(all.begin(), all.end() - (kind == StatisticKind::Grad ? 0 : 1));
+    std::vector<double> one, two;
+    const auto r1 = run_many(used, opt, 1, &one);
+    const auto r2 = run_many(used, opt, 3, &two);
+    ASSERT_EQ(one.size(), two.size());
+    for (std::size_t i = 0; i < one.size(); ++i) ASSERT_TRUE(same_bits(one[i], two[i])) << i;
+    for (std::size_t i = 0; i < used.size(); ++i) {
+      EXPECT_EQ(r1[i].p_value, r2[i].p_value);
+      EXPECT_TRUE(r1[i].error.empty()) << r1[i].error;
+      // A series tested on its own within the same length group gets the same shuffles.
+      std::vector<double> alone;
+      run_many({used[i]}, opt, 1, &alone);
+      for (std::size_t k = 0; k < 700; ++k) ASSERT_TRUE(same_bits(alone[k], one[i * 700 + k])) << i;
+    }
+  }
+}
+
+TEST(SharedPermutations, EnumeratedAndBrokenSeriesRunAlone) {
+  ShuffleOptions opt;
+  opt.n_perm = 5000;
+  const Series small = make_series(5, 3, true);  // 5! = 120 <= K: exact
+  Series flat = make_series(20, 4, true);
+  flat.t.assign(20, 1.0);  // not increasing: the statistic refuses it
+  const Series fine = make_series(20, 5, true);
+  const auto plain = run_many({small, flat, fine}, opt, 1);
+  opt.share_permutations = true;
+  const auto shared = run_many({small, flat, fine}, opt, 1);
+  EXPECT_TRUE(shared[0].exact);
+  EXPECT_EQ(shared[0].p_value, plain[0].p_value);
+  EXPECT_FALSE(shared[1].error.empty());
+  EXPECT_EQ(shared[1].error, plain[1].error);
+  EXPECT_TRUE(shared[2].error.empty());
+  EXPECT_FALSE(shared[2].exact);
+}
+
+// The p-value counts exactly the kept null values (plus-one rule, the
+// closed-form centre of evenly spaced grad), also under sequential stopping.
+TEST(SharedPermutations, PValueCountsTheSharedNullValues) {
+  const Series a = make_series(30, 8, true), b = make_series(30, 9, true);
+  ShuffleOptions opt;
+  opt.n_perm = 2000;
+  opt.share_permutations = true;
+  std::vector<double> nulls;
+  const auto res = run_many({a, b}, opt, 2, &nulls);
+  for (int s = 0; s < 2; ++s) {
+    int64_t b_count = 0;
+    for (int k = 0; k < 2000; ++k) {
+      b_count += std::abs(nulls[s * 2000 + k] - res[s].centre) >= std::abs(res[s].statistic - res[s].centre) -
+                                                                      1e-9 * std::abs(res[s].statistic);
+    }
+    EXPECT_NEAR(static_cast<double>(res[s].exceedances), static_cast<double>(b_count), 1.0);
+    EXPECT_DOUBLE_EQ(res[s].p_value, (res[s].exceedances + 1.0) / 2001.0);
+  }
+  opt.sequential = 5;
+  const auto seq = run_many({a, b}, opt, 1);
+  for (int s = 0; s < 2; ++s) EXPECT_GE(seq[s].p_value, 0.0);
+}
