@@ -12,6 +12,12 @@ test_that("the numbers of the methods paragraph are the settings'", {
   expect_true(grepl(sprintf("K = %s random shuffles", format(s$n_perm, big.mark = ",")), text, fixed = TRUE))
   expect_true(grepl(sprintf("at most alpha = %s.", s$alpha), text, fixed = TRUE))
   expect_true(grepl(sprintf("keyed by seed %s and", s$seed), text, fixed = TRUE))
+  expect_true(grepl(sprintf("stream version %d)", s$stream_version), text, fixed = TRUE))
+  # Shared permutations change the stream's sentence only.
+  shared <- paragraph_study(n_perm = 4999, share_permutations = TRUE)
+  new <- changed(pg_methods(shared), pg_methods(tests))
+  expect_length(new, 1)
+  expect_match(new, "shared one random stream of permutations", fixed = TRUE)
   expect_true(grepl(sprintf("from %s resamples (seed 7;", format(1500, big.mark = ",")), text, fixed = TRUE))
   expect_true(grepl(sprintf("Analyses used the R package propgrad %s (R %s).", packageVersion("propgrad"),
                             paste(R.version$major, R.version$minor, sep = ".")), text, fixed = TRUE))
@@ -44,7 +50,7 @@ test_that("fixed K, sequential stopping and the adaptive rule each change the te
   # A different seed changes the seed's sentence only.
   other_seed <- pg_methods(property_test(pg_study, paragraph_formula, n_perm = 9999, seed = 2))
   expect_equal(changed(other_seed, fixed),
-               "Each series drew its shuffles from its own random stream, keyed by seed 2 and the series' data, so every p-value can be reproduced.")
+               "Each series drew its shuffles from its own random stream (propgrad's stream version 2), keyed by seed 2 and the series' data, so every p-value can be reproduced.")
 })
 
 test_that("Holm, BH, Westfall-Young and no adjustment change the adjustment's sentence only", {

@@ -270,6 +270,43 @@ test_that("the adaptive mode refuses what it cannot do", {
   expect_error(adaptive_control(growth = 1), class = "propgrad_error_number")
 })
 
+test_that("share_permutations: one stream per series length, the same on any thread count", {
+  set.seed(11)
+  t <- seq(0, 1, length.out = 40)
+  base <- rnorm(40)
+  d <- data.frame(id = rep(c("a", "b", "c", "d"), each = 40), t = rep(t, 4),
+                  y = c(base, 2 * base, rnorm(40), rnorm(40)))
+  shared <- property_test(d, "y", "t", by = "id", n_perm = 999, seed = 5, p_adjust = "none",
+                          share_permutations = TRUE, keep_null = TRUE, nthreads = 1)
+  null <- attr(shared, "null")
+  # The k-th shuffle reorders every series the same way: a doubled copy has
+  # exactly twice the null values, and the same p-value.
+  expect_identical(null[, 2], 2 * null[, 1])
+  expect_identical(shared$p.value[2], shared$p.value[1])
+  again <- property_test(d, "y", "t", by = "id", n_perm = 999, seed = 5, p_adjust = "none",
+                         share_permutations = TRUE, keep_null = TRUE, nthreads = 2)
+  expect_identical(untimed(again), untimed(shared))
+  # A series alone, or split from the others, gets the same shuffles.
+  alone <- property_test(d[d$id == "c", ], "y", "t", by = "id", n_perm = 999, seed = 5,
+                         p_adjust = "none", share_permutations = TRUE, keep_null = TRUE)
+  expect_identical(attr(alone, "null")[, 1], null[, 3])
+  # Without sharing the streams are the series' own.
+  own <- property_test(d, "y", "t", by = "id", n_perm = 999, seed = 5, p_adjust = "none",
+                       keep_null = TRUE)
+  expect_false(identical(attr(own, "null")[, 2], 2 * attr(own, "null")[, 1]))
+  expect_identical(own$statistic, shared$statistic)
+  expect_false(attr(own, "settings")$share_permutations)
+  expect_true(attr(shared, "settings")$share_permutations)
+})
+
+test_that("share_permutations is refused where it cannot work", {
+  f <- p_cat ~ strength | image + model + property
+  expect_error(property_test(pg_study, f, n_perm = 99, share_permutations = NA),
+               class = "propgrad_error_input")
+  expect_snapshot(error = TRUE, cnd_class = TRUE,
+                  property_test(pg_study, f, n_perm = "adaptive", share_permutations = TRUE))
+})
+
 test_that("core procedure decisions equal p.adjust(p) <= alpha", {
   set.seed(3)
   for (rep in 1:50) {

@@ -99,3 +99,22 @@ test_that("the Monte Carlo interval of p covers the permutation p", {
   }, TRUE)
   expect_gte(mean(covered), rate_band(0.99, 500)[1])
 })
+
+test_that("shared permutations keep each series' level and the family's FWER", {
+  # Over independent calls (each with its own seed, so its own set of shared
+  # permutations): the first series' rejection rate at K = 19, where the
+  # two-sided centre matters most, and Holm's FWER over the call's 4 series.
+  set.seed(104)
+  calls <- 1500
+  t <- seq(0, 1, length.out = 30)
+  out <- vapply(seq_len(calls), function(i) {
+    d <- data.frame(id = rep(1:4, each = 30), t = rep(t, 4), y = rnorm(120))
+    res <- property_test(d, "y", "t", by = "id", n_perm = 19, seed = i, p_adjust = "none",
+                         alpha = 0.5, share_permutations = TRUE)
+    c(res$p.value[1] <= 0.05, any(stats::p.adjust(res$p.value, "holm") <= 0.2))
+  }, numeric(2))
+  band <- rate_band(0.05, calls)
+  expect_gte(mean(out[1, ]), band[1])
+  expect_lte(mean(out[1, ]), band[2])
+  expect_lte(mean(out[2, ]), rate_band(0.2, calls)[2])
+})
