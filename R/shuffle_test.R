@@ -100,7 +100,15 @@
 #'   9,999 for one test at `alpha` = 0.01, more for smaller `alpha`).
 #' @param p_method `"plus_one"` (default) or `"zollstock"` (reference parity).
 #' @param sequential `NULL`, or h for Besag-Clifford sequential stopping.
-#' @param seed Seed (a whole number in \[0, 2^53\]), or `NULL`.
+#' @param seed Seed (a whole number in \[0, 2^53\]), or `NULL`. Each
+#'   shuffle is an inside-out Fisher-Yates permutation (Durstenfeld 1964)
+#'   whose positions come from eight interleaved xoshiro256++ streams
+#'   (Blackman and Vigna 2021) keyed by the seed and the series' data,
+#'   bounded without bias by Lemire's (2019) method: propgrad's shuffle
+#'   stream version 2 (recorded in the result, its settings and
+#'   [pg_methods()]). Results are identical on every thread count and
+#'   machine; builds before December 2026 used stream version 1 and give
+#'   other, equally valid, Monte Carlo p-values for the same seed.
 #' @param nthreads Threads; default [pg_threads()] (the option
 #'   `propgrad.nthreads`, else all cores, within the limits documented
 #'   there). A single series runs on one thread.
@@ -129,6 +137,15 @@
 #'
 #' Besag J, Clifford P (1991). Sequential Monte Carlo p-values.
 #' Biometrika 78(2), 301-304.
+#'
+#' Durstenfeld R (1964). Algorithm 235: Random permutation. Communications
+#' of the ACM 7(7), 420.
+#'
+#' Blackman D, Vigna S (2021). Scrambled linear pseudorandom number
+#' generators. ACM Transactions on Mathematical Software 47(4), 36.
+#'
+#' Lemire D (2019). Fast random integer generation in an interval. ACM
+#' Transactions on Modeling and Computer Simulation 29(1), 3.
 #'
 #' Hemerik J, Goeman JJ (2018). Exact testing with random permutations.
 #' TEST 27(4), 811-825.
@@ -173,6 +190,7 @@ shuffle_test <- function(y, t = NULL, statistic = c("grad", "corr", "mi"),
     n_pilot = res$n_pilot, exceedances = res$exceedances, exact = res$exact,
     stopped_early = res$stopped_early, alternative = settings$alternative,
     p_method = settings$p_method, stat = settings$statistic, seed = settings$seed,
+    stream_version = pg_stream_version_cpp(),
     n_steps = nrow(series$y), n_outputs = ncol(series$y),
     sequential = if (settings$sequential > 0) settings$sequential,
     spacing = settings$gradient$spacing, tolerance = settings$tolerance,
