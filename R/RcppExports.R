@@ -41,6 +41,10 @@ pg_available_threads <- function() {
     .Call(`_propgrad_pg_available_threads`)
 }
 
+pg_shared_bytes_cpp <- function(group, settings) {
+    .Call(`_propgrad_pg_shared_bytes_cpp`, group, settings)
+}
+
 pg_stream_version_cpp <- function() {
     .Call(`_propgrad_pg_stream_version_cpp`)
 }

@@ -101,7 +101,12 @@ n_perm_mode <- function(n_perm, call) {
   "fixed"
 }
 
-check_null_memory <- function(n_series, settings, call) {
+check_null_memory <- function(n_series, settings, call, n_steps = NULL) {
+  if (isTRUE(settings$share_permutations) && length(n_steps) && settings$mode == "fixed") {
+    # The shared null values of a group of series are held until each is counted.
+    check_memory(pg_shared_bytes_cpp(max(table(n_steps)), settings), "Shared permutations' null values",
+                 "Use fewer permutations, or {.code share_permutations = FALSE}.", call = call)
+  }
   if (!settings$keep_null) return(invisible())
   check_memory(8 * n_series * settings$n_perm, "Keeping the null distributions",
                "Use {.code keep_null = FALSE}, fewer permutations, or test fewer series at once.",

@@ -202,7 +202,7 @@ property_test <- function(data, output, property, by = NULL,
     settings$westfall_young <- TRUE
   }
   n_steps <- vapply(series, function(s) nrow(s$y), integer(1))
-  check_null_memory(m, settings, call)
+  check_null_memory(m, settings, call, n_steps)
   # The adaptive mode's resolution is that of its per-series budget.
   reach <- settings
   if (settings$mode == "adaptive") {

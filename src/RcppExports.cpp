@@ -129,6 +129,17 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// pg_shared_bytes_cpp
+double pg_shared_bytes_cpp(double group, Rcpp::List settings);
+RcppExport SEXP _propgrad_pg_shared_bytes_cpp(SEXP groupSEXP, SEXP settingsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< double >::type group(groupSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type settings(settingsSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_shared_bytes_cpp(group, settings));
+    return rcpp_result_gen;
+END_RCPP
+}
 // pg_stream_version_cpp
 int pg_stream_version_cpp();
 RcppExport SEXP _propgrad_pg_stream_version_cpp() {
@@ -349,6 +360,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_procedure_rejects_cpp", (DL_FUNC) &_propgrad_pg_procedure_rejects_cpp, 3},
     {"_propgrad_pg_westfall_young_bytes_cpp", (DL_FUNC) &_propgrad_pg_westfall_young_bytes_cpp, 5},
     {"_propgrad_pg_available_threads", (DL_FUNC) &_propgrad_pg_available_threads, 0},
+    {"_propgrad_pg_shared_bytes_cpp", (DL_FUNC) &_propgrad_pg_shared_bytes_cpp, 2},
     {"_propgrad_pg_stream_version_cpp", (DL_FUNC) &_propgrad_pg_stream_version_cpp, 0},
     {"_propgrad_pg_bootstrap_t_cpp", (DL_FUNC) &_propgrad_pg_bootstrap_t_cpp, 2},
     {"_propgrad_pg_sign_flip_cpp", (DL_FUNC) &_propgrad_pg_sign_flip_cpp, 2},

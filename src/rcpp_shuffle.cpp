@@ -9,6 +9,7 @@
 #include "core/adaptive.h"
 #include "core/joint.h"
 #include "core/permute.h"
+#include "core/shared.h"
 #include "core/rng.h"
 #include "core/shuffle.h"
 #include "core/statistics.h"
@@ -173,6 +174,14 @@ double pg_westfall_young_bytes_cpp(double m, double n, double d, Rcpp::List sett
 
 // [[Rcpp::export(rng = false)]]
 int pg_available_threads() { return propgrad::available_threads(); }
+
+// Memory the shared permutations hold for a largest group of `group`
+// series of one length (see shared.h).
+// [[Rcpp::export(rng = false)]]
+double pg_shared_bytes_cpp(double group, Rcpp::List settings) {
+  const propgrad::ShuffleOptions opt = shuffle_options_from_r(settings);
+  return propgrad::shared_permutation_bytes(static_cast<std::size_t>(group), opt.n_perm);
+}
 
 // The version of the shuffle streams (permute.h), recorded with results.
 // [[Rcpp::export(rng = false)]]

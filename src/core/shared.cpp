@@ -211,6 +211,14 @@ bool shared_null_values(const std::vector<const SeriesData*>& group, const Shuff
   return !stop.stopped();
 }
 
+std::size_t shared_part_size(int64_t n_perm) {
+  return std::max<std::size_t>(1, (std::size_t(32) << 20) / static_cast<std::size_t>(std::max<int64_t>(1, n_perm)));
+}
+
+double shared_permutation_bytes(std::size_t group, int64_t n_perm) {
+  return 8.0 * static_cast<double>(n_perm) * static_cast<double>(std::min(group, shared_part_size(n_perm)));
+}
+
 std::vector<ShuffleResult> shuffle_many_shared(const std::vector<SeriesData>& series,
                                                const ShuffleOptions& opt, int nthreads,
                                                double* null_out, std::size_t null_length,
@@ -245,7 +253,7 @@ std::vector<ShuffleResult> shuffle_many_shared(const std::vector<SeriesData>& se
   // A group's null values are held at once: split wide groups so they stay
   // within about 256 MB (the permutations are the same in every part).
   const std::size_t K = static_cast<std::size_t>(opt.n_perm);
-  const std::size_t per_part = std::max<std::size_t>(1, (std::size_t(32) << 20) / K);
+  const std::size_t per_part = shared_part_size(opt.n_perm);
   for (const auto& kv : groups) {
     const auto& members = kv.second;
     for (std::size_t from = 0; from < members.size() && !stop.stopped(); from += per_part) {

@@ -57,6 +57,12 @@ class SharedGradKernel {
 bool shared_null_values(const std::vector<const SeriesData*>& group, const ShuffleOptions& opt,
                         int nthreads, StopSignal& stop, double* out);
 
+// Series of one length whose null values are held at once (the rest of a
+// group follows in further parts with the same permutations), and the
+// bytes that takes for a largest group of `group` series.
+std::size_t shared_part_size(int64_t n_perm);
+double shared_permutation_bytes(std::size_t group, int64_t n_perm);
+
 // shuffle_many() with shared permutations.
 std::vector<ShuffleResult> shuffle_many_shared(const std::vector<SeriesData>& series,
                                                const ShuffleOptions& opt, int nthreads,

@@ -318,3 +318,11 @@ test_that("core procedure decisions equal p.adjust(p) <= alpha", {
     }
   }
 })
+
+test_that("shared permutations check the memory of a group's null values first", {
+  f <- p_cat ~ strength | image + model + property
+  withr::local_options(propgrad.max_bytes = 1e5)
+  expect_error(property_test(pg_study, f, n_perm = 99999, share_permutations = TRUE, p_adjust = "none"),
+               class = "propgrad_error_memory")
+  expect_no_error(suppressWarnings(property_test(pg_study, f, n_perm = 999, p_adjust = "none")))
+})
