@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <numeric>
 #include <stdexcept>
 #include <vector>
 
@@ -24,6 +25,7 @@
 #include "joint.h"
 #include "resampling.h"
 #include "rng.h"
+#include "shared.h"
 #include "shuffle.h"
 #include "statistics.h"
 
@@ -110,6 +112,17 @@ void fuzz_statistic(FuzzedDataProvider& in) {
     if (!same_double(stat.scaled(y.data()), stat.mi_reference(y.data()))) {
       finding("mi statistic differs from the original KSG walk");
     }
+    if (propgrad::SharedGradKernel::usable(stat)) {
+      // The shared-permutation kernel gives the statistic's own double.
+      const propgrad::SeriesData one{y.data(), t.data(), n, d, 0};
+      const propgrad::SharedGradKernel kernel({&one}, {&stat});
+      std::vector<uint32_t> order(n);
+      std::iota(order.begin(), order.end(), 0u);
+      double value = 0;
+      propgrad::SharedGradKernel::Workspace work;
+      kernel.evaluate(order.data(), &value, work);
+      if (!same_double(value, stat.scaled(y.data()))) finding("shared kernel differs from the statistic");
+    }
     (void)stat.epgm(y.data());
   } catch (const std::invalid_argument&) {
   }
@@ -146,6 +159,7 @@ void fuzz_shuffle(FuzzedDataProvider& in) {
   opt.allow_exact = in.ConsumeBool();
   opt.null_buffer_max = in.ConsumeIntegralInRange<std::size_t>(0, 512);
   const bool keep_null = in.ConsumeBool();
+  opt.share_permutations = in.ConsumeBool();
 
   const std::size_t n_series = in.ConsumeIntegralInRange<std::size_t>(1, 4);
   std::vector<std::vector<double>> ys(n_series), ts(n_series);
