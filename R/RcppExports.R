@@ -93,6 +93,30 @@ pg_torch_edit <- function(editor, image, strengths, batch_size, seed) {
     .Call(`_propgrad_pg_torch_edit`, editor, image, strengths, batch_size, seed)
 }
 
+pg_torch_predict_tensor <- function(model, images, pre, batch_size, type, channels) {
+    .Call(`_propgrad_pg_torch_predict_tensor`, model, images, pre, batch_size, type, channels)
+}
+
+pg_tensor_alive <- function(ptr) {
+    .Call(`_propgrad_pg_tensor_alive`, ptr)
+}
+
+pg_tensor_info <- function(ptr) {
+    .Call(`_propgrad_pg_tensor_info`, ptr)
+}
+
+pg_tensor_array <- function(ptr) {
+    .Call(`_propgrad_pg_tensor_array`, ptr)
+}
+
+pg_tensor_select <- function(ptr, index) {
+    .Call(`_propgrad_pg_tensor_select`, ptr, index)
+}
+
+pg_tensor_bytes <- function() {
+    .Call(`_propgrad_pg_tensor_bytes`)
+}
+
 pg_torch_tensors <- function(model) {
     .Call(`_propgrad_pg_torch_tensors`, model)
 }

@@ -242,7 +242,7 @@ BEGIN_RCPP
 END_RCPP
 }
 // pg_torch_intervene
-Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string kind, std::vector<double> strengths, std::vector<double> numbers, Rcpp::Nullable<Rcpp::NumericVector> other, Rcpp::Nullable<Rcpp::NumericVector> mask, std::string padding, std::string space, std::string device, int batch_size);
+SEXP pg_torch_intervene(Rcpp::NumericVector image, std::string kind, std::vector<double> strengths, std::vector<double> numbers, Rcpp::Nullable<Rcpp::NumericVector> other, Rcpp::Nullable<Rcpp::NumericVector> mask, std::string padding, std::string space, std::string device, int batch_size);
 RcppExport SEXP _propgrad_pg_torch_intervene(SEXP imageSEXP, SEXP kindSEXP, SEXP strengthsSEXP, SEXP numbersSEXP, SEXP otherSEXP, SEXP maskSEXP, SEXP paddingSEXP, SEXP spaceSEXP, SEXP deviceSEXP, SEXP batch_sizeSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
@@ -284,7 +284,7 @@ BEGIN_RCPP
 END_RCPP
 }
 // pg_torch_edit
-Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image, std::vector<double> strengths, int batch_size, double seed);
+SEXP pg_torch_edit(SEXP editor, Rcpp::NumericVector image, std::vector<double> strengths, int batch_size, double seed);
 RcppExport SEXP _propgrad_pg_torch_edit(SEXP editorSEXP, SEXP imageSEXP, SEXP strengthsSEXP, SEXP batch_sizeSEXP, SEXP seedSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
@@ -294,6 +294,71 @@ BEGIN_RCPP
     Rcpp::traits::input_parameter< int >::type batch_size(batch_sizeSEXP);
     Rcpp::traits::input_parameter< double >::type seed(seedSEXP);
     rcpp_result_gen = Rcpp::wrap(pg_torch_edit(editor, image, strengths, batch_size, seed));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_torch_predict_tensor
+Rcpp::NumericMatrix pg_torch_predict_tensor(SEXP model, SEXP images, Rcpp::List pre, int batch_size, std::string type, std::vector<int> channels);
+RcppExport SEXP _propgrad_pg_torch_predict_tensor(SEXP modelSEXP, SEXP imagesSEXP, SEXP preSEXP, SEXP batch_sizeSEXP, SEXP typeSEXP, SEXP channelsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type model(modelSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type images(imagesSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type pre(preSEXP);
+    Rcpp::traits::input_parameter< int >::type batch_size(batch_sizeSEXP);
+    Rcpp::traits::input_parameter< std::string >::type type(typeSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type channels(channelsSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_torch_predict_tensor(model, images, pre, batch_size, type, channels));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_tensor_alive
+bool pg_tensor_alive(SEXP ptr);
+RcppExport SEXP _propgrad_pg_tensor_alive(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_tensor_alive(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_tensor_info
+Rcpp::List pg_tensor_info(SEXP ptr);
+RcppExport SEXP _propgrad_pg_tensor_info(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_tensor_info(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_tensor_array
+Rcpp::NumericVector pg_tensor_array(SEXP ptr);
+RcppExport SEXP _propgrad_pg_tensor_array(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_tensor_array(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_tensor_select
+SEXP pg_tensor_select(SEXP ptr, std::vector<double> index);
+RcppExport SEXP _propgrad_pg_tensor_select(SEXP ptrSEXP, SEXP indexSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type index(indexSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_tensor_select(ptr, index));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_tensor_bytes
+double pg_tensor_bytes();
+RcppExport SEXP _propgrad_pg_tensor_bytes() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(pg_tensor_bytes());
     return rcpp_result_gen;
 END_RCPP
 }
@@ -353,6 +418,12 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_torch_intervene", (DL_FUNC) &_propgrad_pg_torch_intervene, 10},
     {"_propgrad_pg_torch_intervene_predict", (DL_FUNC) &_propgrad_pg_torch_intervene_predict, 14},
     {"_propgrad_pg_torch_edit", (DL_FUNC) &_propgrad_pg_torch_edit, 5},
+    {"_propgrad_pg_torch_predict_tensor", (DL_FUNC) &_propgrad_pg_torch_predict_tensor, 6},
+    {"_propgrad_pg_tensor_alive", (DL_FUNC) &_propgrad_pg_tensor_alive, 1},
+    {"_propgrad_pg_tensor_info", (DL_FUNC) &_propgrad_pg_tensor_info, 1},
+    {"_propgrad_pg_tensor_array", (DL_FUNC) &_propgrad_pg_tensor_array, 1},
+    {"_propgrad_pg_tensor_select", (DL_FUNC) &_propgrad_pg_tensor_select, 2},
+    {"_propgrad_pg_tensor_bytes", (DL_FUNC) &_propgrad_pg_tensor_bytes, 0},
     {"_propgrad_pg_torch_tensors", (DL_FUNC) &_propgrad_pg_torch_tensors, 1},
     {"_propgrad_pg_torch_copy", (DL_FUNC) &_propgrad_pg_torch_copy, 1},
     {"_propgrad_pg_torch_redraw", (DL_FUNC) &_propgrad_pg_torch_redraw, 3},

@@ -25,18 +25,6 @@ Rcpp::NumericVector image_array(tx::ImageBuffer&& b) {
   return out;
 }
 
-// Hands out an R array's memory to the torch code and keeps the array.
-struct RImageAllocator {
-  Rcpp::NumericVector array;
-  tx::Allocator callback() {
-    return [this](int64_t n, int64_t h, int64_t w, int64_t c) {
-      array = Rcpp::NumericVector(Rcpp::no_init(static_cast<R_xlen_t>(n * h * w * c)));
-      array.attr("dim") = Rcpp::IntegerVector::create(n, h, w, c);
-      return REAL(array);
-    };
-  }
-};
-
 template <typename T>
 tx::ImageView optional_view(const Rcpp::Nullable<T>& x) {
   if (x.isNull()) return tx::ImageView{};
@@ -99,6 +87,29 @@ void finalize_model(SEXP ptr) {
 void finalize_editor(SEXP ptr) {
   delete static_cast<tx::Editor*>(R_ExternalPtrAddr(ptr));
   R_ClearExternalPtr(ptr);
+}
+
+// Bytes held by the live image tensors R has handles to: R's garbage
+// collector does not see them, so intervene() collects when they grow.
+double tensor_bytes = 0;  // R calls in from one thread
+
+void finalize_tensor(SEXP ptr) {
+  auto* t = static_cast<tx::ImageTensor*>(R_ExternalPtrAddr(ptr));
+  if (t != nullptr) tensor_bytes -= static_cast<double>(t->bytes());
+  delete t;
+  R_ClearExternalPtr(ptr);
+}
+
+// An R handle (class propgrad_tensor) that owns the images.
+SEXP tensor_handle(std::unique_ptr<tx::ImageTensor> t) {
+  const double bytes = static_cast<double>(t->bytes());
+  SEXP ptr = PROTECT(R_MakeExternalPtr(t.get(), R_NilValue, R_NilValue));
+  t.release();
+  tensor_bytes += bytes;
+  R_RegisterCFinalizerEx(ptr, finalize_tensor, TRUE);
+  Rf_setAttrib(ptr, R_ClassSymbol, Rf_mkString("propgrad_tensor"));
+  UNPROTECT(1);
+  return ptr;
 }
 
 template <typename T>
@@ -237,20 +248,17 @@ void pg_torch_save_script(std::string source, Rcpp::List buffers, std::string pa
 #endif
 }
 
+// A built-in intervention's images as a tensor handle on `device`.
 // [[Rcpp::export(rng = false)]]
-Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string kind,
-                                       std::vector<double> strengths, std::vector<double> numbers,
-                                       Rcpp::Nullable<Rcpp::NumericVector> other,
-                                       Rcpp::Nullable<Rcpp::NumericVector> mask,
-                                       std::string padding, std::string space, std::string device,
-                                       int batch_size) {
+SEXP pg_torch_intervene(Rcpp::NumericVector image, std::string kind, std::vector<double> strengths,
+                        std::vector<double> numbers, Rcpp::Nullable<Rcpp::NumericVector> other,
+                        Rcpp::Nullable<Rcpp::NumericVector> mask, std::string padding,
+                        std::string space, std::string device, int batch_size) {
 #ifdef HAVE_LIBTORCH
-  return guarded([&] {
+  return guarded([&]() -> SEXP {
     tx::Intervention spec = intervention_spec(kind, strengths, numbers, other, mask, padding, space);
-    RImageAllocator result;
-    tx::intervene(image_view(image), spec, device, batch_size, result.callback(),
-                  r_interrupt_pending);
-    return result.array;
+    return tensor_handle(
+        tx::intervene_tensor(image_view(image), spec, device, batch_size, r_interrupt_pending));
   });
 #else
   unavailable();
@@ -295,21 +303,107 @@ Rcpp::List pg_torch_intervene_predict(Rcpp::NumericVector image, std::string kin
 }
 
 // `seed`: NA for an unseeded editor, else a whole number R has checked
-// (0 .. 2^31 - 1).
+// (0 .. 2^31 - 1). The edited images as a tensor handle on the editor's device.
 // [[Rcpp::export(rng = false)]]
-Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image,
-                                  std::vector<double> strengths, int batch_size, double seed) {
+SEXP pg_torch_edit(SEXP editor, Rcpp::NumericVector image, std::vector<double> strengths,
+                   int batch_size, double seed) {
 #ifdef HAVE_LIBTORCH
-  return guarded([&] {
-    RImageAllocator result;
+  return guarded([&]() -> SEXP {
     std::optional<uint64_t> s;
     if (!ISNAN(seed)) s = static_cast<uint64_t>(seed);
-    pointer<tx::Editor>(editor, "editor")
-        ->apply(image_view(image), strengths, batch_size, result.callback(), r_interrupt_pending, s);
-    return result.array;
+    return tensor_handle(pointer<tx::Editor>(editor, "editor")
+                             ->apply_tensor(image_view(image), strengths, batch_size,
+                                            r_interrupt_pending, s));
   });
 #else
   unavailable();
+#endif
+}
+
+// predict() of images held by a tensor handle; `channels` as in
+// pg_torch_intervene_predict().
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericMatrix pg_torch_predict_tensor(SEXP model, SEXP images, Rcpp::List pre, int batch_size,
+                                            std::string type, std::vector<int> channels) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&] {
+    tx::Preprocess p = preprocess_spec(pre);
+    if (type != "logits" && type != "raw") Rcpp::stop("internal error: type '%s'", type);
+    tx::OutputType t = type == "logits" ? tx::OutputType::Logits : tx::OutputType::Raw;
+    tx::Matrix out = pointer<tx::Model>(model, "model")
+                         ->predict(*pointer<tx::ImageTensor>(images, "tensor"), p, batch_size,
+                                   std::vector<int64_t>(channels.begin(), channels.end()), t,
+                                   r_interrupt_pending);
+    Rcpp::NumericMatrix res(static_cast<int>(out.rows), static_cast<int>(out.cols));
+    std::copy(out.data.begin(), out.data.end(), res.begin());
+    return res;
+  });
+#else
+  unavailable();
+#endif
+}
+
+// Whether a tensor handle still points at its images: a saved and reloaded
+// handle, or one from another process, points at nothing. Needs no LibTorch.
+// [[Rcpp::export(rng = false)]]
+bool pg_tensor_alive(SEXP ptr) {
+  return TYPEOF(ptr) == EXTPTRSXP && R_ExternalPtrAddr(ptr) != nullptr;
+}
+
+// [[Rcpp::export(rng = false)]]
+Rcpp::List pg_tensor_info(SEXP ptr) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&] {
+    auto* t = pointer<tx::ImageTensor>(ptr, "tensor");
+    std::vector<int64_t> d = t->dims();
+    return Rcpp::List::create(
+        Rcpp::Named("dim") = Rcpp::IntegerVector::create(d[0], d[1], d[2], d[3]),
+        Rcpp::Named("dtype") = t->dtype(), Rcpp::Named("device") = t->device(),
+        Rcpp::Named("layout") = t->layout(), Rcpp::Named("bytes") = static_cast<double>(t->bytes()));
+  });
+#else
+  unavailable();
+#endif
+}
+
+// The images as R's N x H x W x C double array.
+// [[Rcpp::export(rng = false)]]
+Rcpp::NumericVector pg_tensor_array(SEXP ptr) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&] {
+    auto* t = pointer<tx::ImageTensor>(ptr, "tensor");
+    std::vector<int64_t> d = t->dims();
+    Rcpp::NumericVector out(Rcpp::no_init(static_cast<R_xlen_t>(d[0] * d[1] * d[2] * d[3])));
+    t->write(REAL(out));
+    out.attr("dim") = Rcpp::IntegerVector::create(d[0], d[1], d[2], d[3]);
+    return out;
+  });
+#else
+  unavailable();
+#endif
+}
+
+// Images `index` (1-based, checked in R) as a new handle on the same device.
+// [[Rcpp::export(rng = false)]]
+SEXP pg_tensor_select(SEXP ptr, std::vector<double> index) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&]() -> SEXP {
+    std::vector<int64_t> zero(index.size());
+    for (size_t i = 0; i < index.size(); ++i) zero[i] = static_cast<int64_t>(index[i]) - 1;
+    return tensor_handle(pointer<tx::ImageTensor>(ptr, "tensor")->select(zero));
+  });
+#else
+  unavailable();
+#endif
+}
+
+// Bytes held by all live tensor handles (0 without LibTorch).
+// [[Rcpp::export(rng = false)]]
+double pg_tensor_bytes() {
+#ifdef HAVE_LIBTORCH
+  return tensor_bytes;
+#else
+  return 0;
 #endif
 }
 

@@ -119,6 +119,53 @@ torch::Tensor array_to_tensor(const std::vector<double>& data, const std::vector
   return blob.permute(order).to(torch::kFloat32).contiguous();
 }
 
+ImageTensor::ImageTensor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ImageTensor::~ImageTensor() = default;
+
+std::vector<int64_t> ImageTensor::dims() const {
+  const torch::Tensor& x = impl_->images;
+  return {x.size(0), x.size(2), x.size(3), x.size(1)};
+}
+
+std::string ImageTensor::dtype() const {
+  switch (impl_->images.scalar_type()) {
+    case torch::kFloat32: return "float32";
+    case torch::kFloat64: return "float64";
+    case torch::kFloat16: return "float16";
+    case torch::kBFloat16: return "bfloat16";
+    default: return c10::toString(impl_->images.scalar_type());
+  }
+}
+
+std::string ImageTensor::device() const { return impl_->images.device().str(); }
+
+std::string ImageTensor::layout() const {
+  return impl_->images.layout() == torch::kStrided ? "strided" : "sparse";
+}
+
+int64_t ImageTensor::bytes() const {
+  return impl_->images.numel() * static_cast<int64_t>(impl_->images.element_size());
+}
+
+void ImageTensor::write(double* out) const {
+  const torch::Tensor& x = impl_->images;
+  write_batch(x, out, x.size(0), 0);
+  if (impl_->alpha.defined()) {
+    // Alpha is plane c - 1 of the C x W x H x N view; the kept W x H plane
+    // goes to every image.
+    auto target = torch::from_blob(out, {x.size(1), x.size(3), x.size(2), x.size(0)},
+                                   torch::TensorOptions().dtype(torch::kFloat64));
+    target.select(0, x.size(1) - 1).copy_(impl_->alpha.unsqueeze(2));
+  }
+}
+
+std::unique_ptr<ImageTensor> ImageTensor::select(const std::vector<int64_t>& index) const {
+  c10::InferenceMode guard;
+  auto idx = torch::tensor(index, torch::kLong).to(impl_->images.device());
+  return ImageTensorAccess::make(impl_->images.index_select(0, idx).contiguous(), impl_->alpha);
+}
+
 std::string describe(const c10::Error& error) { return useful_line(error.what_without_backtrace()); }
 
 std::string describe(const std::exception& error) { return useful_line(error.what()); }
