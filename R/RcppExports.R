@@ -109,6 +109,10 @@ pg_tensor_array <- function(ptr) {
     .Call(`_propgrad_pg_tensor_array`, ptr)
 }
 
+pg_tensor_sha256 <- function(ptr) {
+    .Call(`_propgrad_pg_tensor_sha256`, ptr)
+}
+
 pg_tensor_select <- function(ptr, index) {
     .Call(`_propgrad_pg_tensor_select`, ptr, index)
 }

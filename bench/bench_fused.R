@@ -1,10 +1,13 @@
 # explain()'s fused path (R/fused.R), run by hand: 100 brightness steps of a
 # 128 x 128 RGB image and a small TorchScript CNN on the CPU, timed as
-# (a) intervene() alone, (b) intervene() then predict() (the separate path),
-# (c) the fused path's intervention + model part (fused_predict(): one C++
-# loop, images never in R), and whole explain() calls both ways; also
-# intervene() at the old default batch_size 64 (now 32 everywhere). Min and
-# median of `reps` runs after one warm-up each.
+# (a) intervene() alone (its images stay a LibTorch tensor, R/tensors.R),
+# (b) intervene() then predict() (the separate path, on the tensor), (b')
+# the same with the images made an R array first (as.array(), the round
+# trip every sweep took before tensors), (c) the fused path's intervention
+# + model part (fused_predict(): one C++ loop), and whole explain() calls
+# both ways; also intervene() at the old default batch_size 64 (now 32
+# everywhere). Min and median of `reps` runs after one warm-up each. The
+# same LibTorch calls from C++ alone: tools/torch-check.sh "" 128 100.
 #   Rscript bench/bench_fused.R [reps]
 # On a shared machine, options(propgrad.nthreads = 1) (PROPGRAD_BENCH_THREADS=1)
 # steadies the numbers.
@@ -42,8 +45,18 @@ notes <- propgrad:::predict_notes(FALSE)
 separate <- function() {
   predict(m, intervene(img, iv, device = "cpu"), type = "logits", preprocess = pre, .notes = notes)
 }
+# The images as an R array, as intervene() returned them before tensors.
+as_array <- function(x) {
+  x[["images"]] <- as.array(x)
+  x
+}
+round_trip <- function() {
+  predict(m, as_array(intervene(img, iv, device = "cpu")), type = "logits", preprocess = pre, .notes = notes)
+}
 fused <- function() propgrad:::fused_predict(sweep, list(cnn = m), "logits", pre, 32, NULL, env, notes)$cnn
-stopifnot(identical(c(separate()), c(fused())))  # values only: predict() adds provenance
+stopifnot(inherits(unclass(intervene(img, iv, device = "cpu"))$images, "propgrad_tensor"))
+# Values only: predict() adds provenance.
+stopifnot(identical(c(separate()), c(fused())), identical(c(separate()), c(round_trip())))
 run_explain <- function(fuse) function() {
   withr::with_options(list(propgrad.fused = fuse),
     explain(img, iv, list(cnn = m), type = "logits", output = 1, n_perm = 99, seed = 1,
@@ -53,9 +66,10 @@ rows <- time_ms(list(
   "(a) intervene()" = function() intervene(img, iv, device = "cpu"),
   "(a) intervene(), batch_size 64" = function() intervene(img, iv, device = "cpu", batch_size = 64),
   "(b) intervene() + predict()" = separate,
+  "(b') intervene() + as.array() + predict()" = round_trip,
   "(c) fused intervention + model" = fused,
   "explain(), separate path" = run_explain(FALSE),
   "explain(), fused path" = run_explain(TRUE)))
 cat(sprintf("LibTorch %s, %d LibTorch threads, %d runs; 100 steps of 128 x 128 x 3, batch 32\n",
             torch_info()$version, propgrad:::default_threads(env), reps))
-for (nm in rownames(rows)) cat(sprintf("%-32s min %7.1f ms  median %7.1f ms\n", nm, rows[nm, 1], rows[nm, 2]))
+for (nm in rownames(rows)) cat(sprintf("%-42s min %7.1f ms  median %7.1f ms\n", nm, rows[nm, 1], rows[nm, 2]))

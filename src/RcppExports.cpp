@@ -342,6 +342,16 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// pg_tensor_sha256
+std::string pg_tensor_sha256(SEXP ptr);
+RcppExport SEXP _propgrad_pg_tensor_sha256(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_tensor_sha256(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
 // pg_tensor_select
 SEXP pg_tensor_select(SEXP ptr, std::vector<double> index);
 RcppExport SEXP _propgrad_pg_tensor_select(SEXP ptrSEXP, SEXP indexSEXP) {
@@ -422,6 +432,7 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_tensor_alive", (DL_FUNC) &_propgrad_pg_tensor_alive, 1},
     {"_propgrad_pg_tensor_info", (DL_FUNC) &_propgrad_pg_tensor_info, 1},
     {"_propgrad_pg_tensor_array", (DL_FUNC) &_propgrad_pg_tensor_array, 1},
+    {"_propgrad_pg_tensor_sha256", (DL_FUNC) &_propgrad_pg_tensor_sha256, 1},
     {"_propgrad_pg_tensor_select", (DL_FUNC) &_propgrad_pg_tensor_select, 2},
     {"_propgrad_pg_tensor_bytes", (DL_FUNC) &_propgrad_pg_tensor_bytes, 0},
     {"_propgrad_pg_torch_tensors", (DL_FUNC) &_propgrad_pg_torch_tensors, 1},

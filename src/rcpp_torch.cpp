@@ -383,6 +383,16 @@ Rcpp::NumericVector pg_tensor_array(SEXP ptr) {
 #endif
 }
 
+// SHA-256 of the images' array (as R's sha256_values() of as.array()).
+// [[Rcpp::export(rng = false)]]
+std::string pg_tensor_sha256(SEXP ptr) {
+#ifdef HAVE_LIBTORCH
+  return guarded([&] { return pointer<tx::ImageTensor>(ptr, "tensor")->sha256(); });
+#else
+  unavailable();
+#endif
+}
+
 // Images `index` (1-based, checked in R) as a new handle on the same device.
 // [[Rcpp::export(rng = false)]]
 SEXP pg_tensor_select(SEXP ptr, std::vector<double> index) {

@@ -102,6 +102,9 @@ class ImageTensor {
   int64_t bytes() const;       // memory held on the device
   // The images as a column-major N x H x W x C array of doubles at out.
   void write(double* out) const;
+  // SHA-256 (hex) of those doubles as little-endian bytes, the hash R's
+  // provenance gives an array, computed in slices without the whole array.
+  std::string sha256() const;
   // Images index[0], index[1], ... (0-based, repeats allowed), on the same device.
   std::unique_ptr<ImageTensor> select(const std::vector<int64_t>& index) const;
 

@@ -16,6 +16,12 @@ tensor_model <- function() {
     w3 = matrix(stats::rnorm(6 * 3), 6, 3))), device = "cpu"))
 }
 
+linear_tensor_model <- function() {
+  torch_model(script_model("def forward(self, x):\n    return x.mean(dim=[2, 3]).matmul(self.w)",
+                           list(w = matrix(c(1, -1, 0.5, 2, 0, -1, 0.3, 0.2, -0.4), 3, 3))),
+              device = "cpu")
+}
+
 # The same sweep with its images as an R array (the path without tensors).
 as_array_images <- function(x) {
   x[["images"]] <- as.array(x)
@@ -37,7 +43,8 @@ test_that("intervene() keeps its images in a tensor with print(), dim() and as.a
   expect_identical(x[["images"]], arr)
   expect_equal(arr[2, , , ], pmin(img * 0.8, 1), tolerance = 1e-6)
   # Floats: every value is a float32 widened to double.
-  expect_identical(arr, round(arr * 2^24) / 2^24)
+  as_float <- readBin(writeBin(c(arr), raw(), size = 4), "double", size = 4, n = length(arr))
+  expect_identical(c(arr), as_float)
   # print() of the images is as for an array.
   expect_snapshot(print(x))
 })
@@ -45,15 +52,15 @@ test_that("intervene() keeps its images in a tensor with print(), dim() and as.a
 test_that("intervene() makes no R array until one is asked for", {
   skip_without_torch()
   img <- test_image(32, 32)
-  x <- intervene(img, intervention("hue", seq(-180, 170, by = 3.5)), device = "cpu")
+  x <- intervene(img, intervention("hue", seq(-180, 166.5, by = 3.5)), device = "cpu")
   # 100 images of 32 x 32 x 3 as doubles would be 2.4 MB.
   expect_lt(as.numeric(utils::object.size(unclass(x))), 20000)
   expect_s3_class(unclass(x)$images, "propgrad_tensor")
   expect_equal(length(x), 100)
   # print(), length(), `[` and predict() do not convert either.
-  trace("pg_tensor_array", quote(stop("converted to an R array")), where = asNamespace("propgrad"),
-        print = FALSE)
-  on.exit(untrace("pg_tensor_array", where = asNamespace("propgrad")))
+  suppressMessages(trace("pg_tensor_array", quote(stop("converted to an R array")),
+                         where = asNamespace("propgrad"), print = FALSE))
+  on.exit(suppressMessages(untrace("pg_tensor_array", where = asNamespace("propgrad"))))
   expect_output(print(x), "100 images of 32 x 32 x 3")
   sub <- x[c(1, 50, 100)]
   expect_s3_class(unclass(sub)$images, "propgrad_tensor")
@@ -62,12 +69,6 @@ test_that("intervene() makes no R array until one is asked for", {
   expect_identical(dim(predict(m, x, type = "logits", preprocess = torch_preprocess())), c(100L, 3L))
   expect_error(x$images, "converted to an R array")
 })
-
-linear_tensor_model <- function() {
-  torch_model(script_model("def forward(self, x):\n    return x.mean(dim=[2, 3]).matmul(self.w)",
-                           list(w = matrix(c(1, -1, 0.5, 2, 0, -1, 0.3, 0.2, -0.4), 3, 3))),
-              device = "cpu")
-}
 
 test_that("subsets of tensor images hold the array's rows", {
   skip_without_torch()
@@ -170,4 +171,22 @@ test_that("explain() gives the same results from tensor and array sweeps", {
   }
   with_f <- suppressWarnings(explain(sweeps$a, models = list(f = f), n_perm = 99, seed = 1))
   expect_equal(attr(with_f, "data")$output1, apply(sweeps$a$images, 1, mean))
+})
+
+test_that("TorchScript editors keep their images in a tensor of the editor's type", {
+  skip_without_torch()
+  img <- test_image(6, 5)
+  s <- c(0.5, 1, 2)
+  float <- torch_editor(script_model("def forward(self, x, s):\n    return (x * s.view(-1, 1, 1, 1)).clamp(0, 1)"),
+                        s, device = "cpu")
+  x <- intervene(img, float, batch_size = 2)
+  expect_s3_class(unclass(x)$images, "propgrad_tensor")
+  expect_output(print(unclass(x)$images), "float32 \\[3, 3, 6, 5\\]")
+  expect_equal(x$images[3, , , ], pmin(img * 2, 1), tolerance = 1e-6)
+  # An editor that returns doubles keeps them: the array holds them exactly.
+  double <- torch_editor(script_model("def forward(self, x, s):\n    return x.double() * 0 + 0.1"),
+                         s, device = "cpu")
+  y <- intervene(img, double, batch_size = 2)
+  expect_output(print(unclass(y)$images), "float64")
+  expect_identical(y$images, array(0.1, c(3, 6, 5, 3)))
 })
