@@ -74,8 +74,9 @@ reorder_images <- function(x, perm) {
 print.propgrad_images <- function(x, ...) {
   store <- image_store(x)
   if (is_tensor(store) && !pg_tensor_alive(store)) {
-    cat(sprintf("<propgrad images> %s%d images along %s, no longer in memory (saved and reloaded, or from another process)\n",
-                if (is.null(x$name)) "" else paste0(x$name, ": "), length(x), x$property))
+    cat(sprintf("<propgrad images> %s%d image%s along %s, no longer in memory (saved and reloaded, or from another process)\n",
+                if (is.null(x$name)) "" else paste0(x$name, ": "), length(x),
+                if (length(x) == 1) "" else "s", x$property))
     return(invisible(x))
   }
   d <- dim(store)

@@ -3,32 +3,20 @@
 // report "unavailable"; R checks has_torch() first and raises the classed
 // error itself. torchx::Error becomes an R error whose message starts with
 // "[kind] ", which R turns into the class propgrad_error_torch_<kind>.
-#include "rcpp_glue.h"
+// Helpers shared with rcpp_tensors.cpp (image tensor handles) are in
+// rcpp_torch.h.
+#include "rcpp_torch.h"
 
-#ifdef HAVE_LIBTORCH
-#include "torch/torch_api.h"
-#endif
+using namespace propgrad_rcpp;
 
 namespace {
 
 #ifdef HAVE_LIBTORCH
-namespace tx = propgrad::torchx;
-
-tx::ImageView image_view(const Rcpp::NumericVector& x) {
-  Rcpp::IntegerVector d = x.attr("dim");
-  return tx::ImageView{REAL(x), d[0], d[1], d[2], d[3]};
-}
 
 Rcpp::NumericVector image_array(tx::ImageBuffer&& b) {
   Rcpp::NumericVector out(b.data.begin(), b.data.end());
   out.attr("dim") = Rcpp::IntegerVector::create(b.n, b.h, b.w, b.c);
   return out;
-}
-
-template <typename T>
-tx::ImageView optional_view(const Rcpp::Nullable<T>& x) {
-  if (x.isNull()) return tx::ImageView{};
-  return image_view(Rcpp::NumericVector(x.get()));
 }
 
 // A built-in intervention's settings as R passes them (intervene() and
@@ -49,36 +37,6 @@ tx::Intervention intervention_spec(const std::string& kind, const std::vector<do
   return spec;
 }
 
-// Runs body, translating torch-side errors for R.
-template <typename F>
-auto guarded(F body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const tx::Error& e) {
-    if (e.kind() == "interrupt") throw Rcpp::internal::InterruptedException();
-    throw Rcpp::exception(("[" + e.kind() + "] " + e.what()).c_str(), false);
-  } catch (const Rcpp::internal::InterruptedException&) {
-    throw;
-  } catch (const Rcpp::exception&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw Rcpp::exception((std::string("[torch] ") + e.what()).c_str(), false);
-  }
-}
-
-// R passes the torch_preprocess() list: the resize settings (read by
-// resize_spec_from_r), scale, mean, sd (both numeric(0) when off, else one
-// per channel) and channels.
-tx::Preprocess preprocess_spec(const Rcpp::List& pre) {
-  tx::Preprocess p;
-  p.resize = resize_spec_from_r(pre);
-  p.scale = read_setting<double>(pre, "scale");
-  p.mean = read_setting<std::vector<double>>(pre, "mean");
-  p.sd = read_setting<std::vector<double>>(pre, "sd");
-  p.bgr = read_setting<std::string>(pre, "channels") == "bgr";
-  return p;
-}
-
 void finalize_model(SEXP ptr) {
   delete static_cast<tx::Model*>(R_ExternalPtrAddr(ptr));
   R_ClearExternalPtr(ptr);
@@ -89,43 +47,6 @@ void finalize_editor(SEXP ptr) {
   R_ClearExternalPtr(ptr);
 }
 
-// Bytes held by the live image tensors R has handles to: R's garbage
-// collector does not see them, so intervene() collects when they grow.
-double tensor_bytes = 0;  // R calls in from one thread
-
-void finalize_tensor(SEXP ptr) {
-  auto* t = static_cast<tx::ImageTensor*>(R_ExternalPtrAddr(ptr));
-  if (t != nullptr) tensor_bytes -= static_cast<double>(t->bytes());
-  delete t;
-  R_ClearExternalPtr(ptr);
-}
-
-// An R handle (class propgrad_tensor) that owns the images.
-SEXP tensor_handle(std::unique_ptr<tx::ImageTensor> t) {
-  const double bytes = static_cast<double>(t->bytes());
-  SEXP ptr = PROTECT(R_MakeExternalPtr(t.get(), R_NilValue, R_NilValue));
-  t.release();
-  tensor_bytes += bytes;
-  R_RegisterCFinalizerEx(ptr, finalize_tensor, TRUE);
-  Rf_setAttrib(ptr, R_ClassSymbol, Rf_mkString("propgrad_tensor"));
-  UNPROTECT(1);
-  return ptr;
-}
-
-template <typename T>
-T* pointer(SEXP ptr, const char* what) {
-  if (TYPEOF(ptr) != EXTPTRSXP || R_ExternalPtrAddr(ptr) == nullptr) {
-    throw Rcpp::exception((std::string("[stale] This ") + what +
-                           " no longer exists in memory (it was saved and reloaded, or freed).")
-                              .c_str(),
-                          false);
-  }
-  return static_cast<T*>(R_ExternalPtrAddr(ptr));
-}
-#else
-[[noreturn]] void unavailable() {
-  throw Rcpp::exception("[unavailable] propgrad was built without LibTorch.", false);
-}
 #endif
 
 }  // namespace
@@ -317,103 +238,6 @@ SEXP pg_torch_edit(SEXP editor, Rcpp::NumericVector image, std::vector<double> s
   });
 #else
   unavailable();
-#endif
-}
-
-// predict() of images held by a tensor handle; `channels` as in
-// pg_torch_intervene_predict().
-// [[Rcpp::export(rng = false)]]
-Rcpp::NumericMatrix pg_torch_predict_tensor(SEXP model, SEXP images, Rcpp::List pre, int batch_size,
-                                            std::string type, std::vector<int> channels) {
-#ifdef HAVE_LIBTORCH
-  return guarded([&] {
-    tx::Preprocess p = preprocess_spec(pre);
-    if (type != "logits" && type != "raw") Rcpp::stop("internal error: type '%s'", type);
-    tx::OutputType t = type == "logits" ? tx::OutputType::Logits : tx::OutputType::Raw;
-    tx::Matrix out = pointer<tx::Model>(model, "model")
-                         ->predict(*pointer<tx::ImageTensor>(images, "tensor"), p, batch_size,
-                                   std::vector<int64_t>(channels.begin(), channels.end()), t,
-                                   r_interrupt_pending);
-    Rcpp::NumericMatrix res(static_cast<int>(out.rows), static_cast<int>(out.cols));
-    std::copy(out.data.begin(), out.data.end(), res.begin());
-    return res;
-  });
-#else
-  unavailable();
-#endif
-}
-
-// Whether a tensor handle still points at its images: a saved and reloaded
-// handle, or one from another process, points at nothing. Needs no LibTorch.
-// [[Rcpp::export(rng = false)]]
-bool pg_tensor_alive(SEXP ptr) {
-  return TYPEOF(ptr) == EXTPTRSXP && R_ExternalPtrAddr(ptr) != nullptr;
-}
-
-// [[Rcpp::export(rng = false)]]
-Rcpp::List pg_tensor_info(SEXP ptr) {
-#ifdef HAVE_LIBTORCH
-  return guarded([&] {
-    auto* t = pointer<tx::ImageTensor>(ptr, "tensor");
-    std::vector<int64_t> d = t->dims();
-    return Rcpp::List::create(
-        Rcpp::Named("dim") = Rcpp::IntegerVector::create(d[0], d[1], d[2], d[3]),
-        Rcpp::Named("dtype") = t->dtype(), Rcpp::Named("device") = t->device(),
-        Rcpp::Named("layout") = t->layout(), Rcpp::Named("bytes") = static_cast<double>(t->bytes()));
-  });
-#else
-  unavailable();
-#endif
-}
-
-// The images as R's N x H x W x C double array.
-// [[Rcpp::export(rng = false)]]
-Rcpp::NumericVector pg_tensor_array(SEXP ptr) {
-#ifdef HAVE_LIBTORCH
-  return guarded([&] {
-    auto* t = pointer<tx::ImageTensor>(ptr, "tensor");
-    std::vector<int64_t> d = t->dims();
-    Rcpp::NumericVector out(Rcpp::no_init(static_cast<R_xlen_t>(d[0] * d[1] * d[2] * d[3])));
-    t->write(REAL(out));
-    out.attr("dim") = Rcpp::IntegerVector::create(d[0], d[1], d[2], d[3]);
-    return out;
-  });
-#else
-  unavailable();
-#endif
-}
-
-// SHA-256 of the images' array (as R's sha256_values() of as.array()).
-// [[Rcpp::export(rng = false)]]
-std::string pg_tensor_sha256(SEXP ptr) {
-#ifdef HAVE_LIBTORCH
-  return guarded([&] { return pointer<tx::ImageTensor>(ptr, "tensor")->sha256(); });
-#else
-  unavailable();
-#endif
-}
-
-// Images `index` (1-based, checked in R) as a new handle on the same device.
-// [[Rcpp::export(rng = false)]]
-SEXP pg_tensor_select(SEXP ptr, std::vector<double> index) {
-#ifdef HAVE_LIBTORCH
-  return guarded([&]() -> SEXP {
-    std::vector<int64_t> zero(index.size());
-    for (size_t i = 0; i < index.size(); ++i) zero[i] = static_cast<int64_t>(index[i]) - 1;
-    return tensor_handle(pointer<tx::ImageTensor>(ptr, "tensor")->select(zero));
-  });
-#else
-  unavailable();
-#endif
-}
-
-// Bytes held by all live tensor handles (0 without LibTorch).
-// [[Rcpp::export(rng = false)]]
-double pg_tensor_bytes() {
-#ifdef HAVE_LIBTORCH
-  return tensor_bytes;
-#else
-  return 0;
 #endif
 }
 

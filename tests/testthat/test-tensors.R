@@ -119,6 +119,17 @@ test_that("LibTorch memory is freed with the handle", {
   rm(x)
   gc()
   expect_equal(propgrad:::pg_tensor_bytes(), before)
+  # intervene() collects garbage once unreferenced tensors may hold a GiB:
+  # here the threshold is lowered so that the next intervene() collects.
+  state <- propgrad:::tensor_gc
+  old <- state$next_bytes
+  withr::defer(state$next_bytes <- old)
+  lost <- intervene(test_image(), intervention("brightness", c(0.5, 1, 1.5, 2)), device = "cpu")
+  rm(lost)
+  state$next_bytes <- 1
+  kept <- intervene(test_image(), intervention("brightness", c(0.5, 1, 1.5)), device = "cpu")
+  expect_equal(propgrad:::pg_tensor_bytes(), before + 3 * 12 * 10 * 3 * 4)
+  expect_equal(state$next_bytes, before + 2^30)
 })
 
 test_that("predict() gives the same numbers from a tensor as from the array", {
