@@ -61,6 +61,34 @@ pg_rank_correlation_cpp <- function(x, y, block, settings) {
     .Call(`_propgrad_pg_rank_correlation_cpp`, x, y, block, settings)
 }
 
+pg_torch_predict_tensor <- function(model, images, pre, batch_size, type, channels) {
+    .Call(`_propgrad_pg_torch_predict_tensor`, model, images, pre, batch_size, type, channels)
+}
+
+pg_tensor_alive <- function(ptr) {
+    .Call(`_propgrad_pg_tensor_alive`, ptr)
+}
+
+pg_tensor_info <- function(ptr) {
+    .Call(`_propgrad_pg_tensor_info`, ptr)
+}
+
+pg_tensor_array <- function(ptr) {
+    .Call(`_propgrad_pg_tensor_array`, ptr)
+}
+
+pg_tensor_sha256 <- function(ptr) {
+    .Call(`_propgrad_pg_tensor_sha256`, ptr)
+}
+
+pg_tensor_select <- function(ptr, index) {
+    .Call(`_propgrad_pg_tensor_select`, ptr, index)
+}
+
+pg_tensor_bytes <- function() {
+    .Call(`_propgrad_pg_tensor_bytes`)
+}
+
 pg_has_torch <- function() {
     .Call(`_propgrad_pg_has_torch`)
 }

@@ -59,6 +59,7 @@ condition_classes <- c(
   propgrad_error_torch_model_output = "model output of the wrong shape",
   propgrad_error_torch_script = "TorchScript code that does not compile",
   propgrad_error_torch_stale = "a model or editor pointer that no longer exists",
+  propgrad_error_tensor_dead = "images held by LibTorch whose memory is gone (a saved and reloaded handle, or one from another process)",
   propgrad_error_torch_torch = "any other LibTorch error",
   # warnings
   propgrad_warning_resolution = "the design cannot reach alpha after the multiple-testing adjustment",

@@ -49,14 +49,10 @@ fused_predict <- function(sweep, models, type, preprocess, batch_size, classes, 
   type <- check_choice(type, c("prob", "logits", "raw"), arg = "type", call = call)
   check_preprocess_class(preprocess, call)
   d <- dim(sweep$image)
-  channels <- d[4]
-  pick <- integer(0)
   # predict()'s to_rgb, done on the device: grey repeated, alpha dropped.
-  if (preprocess$to_rgb && channels != 3) {
-    rgb_note(channels, notes)
-    pick <- if (channels == 4) 0:2 else c(0L, 0L, 0L)
-    channels <- 3L
-  }
+  rgb <- rgb_pick(preprocess, d[4], notes)
+  channels <- rgb$channels
+  pick <- rgb$pick
   preprocess <- check_preprocess(preprocess, channels, call)
   suggest_preprocess(list(sweep$image), notes)
   check_predict_memory(list(c(length(sweep$strengths), d[2:3], channels)),

@@ -8,11 +8,18 @@
 #'
 #' [intervene()], [external_editor()] runs and [edited_images()] return a
 #' `propgrad_images` object: a list with `images` (an N x H x W x C array,
-#' values 0..1), `strengths` (the property value of each image, increasing),
+#' values 0..1; see below for intervene()'s), `strengths` (the property value of each image, increasing),
 #' `property` (a label), `period` (360 for angles, else `NULL`), `name`
 #' (the source image's name in [explain()]'s tables, or `NULL`) and `seed`
 #' (the editor seed that made the sweep, or `NULL`; see [external_editor()]).
 #' `as.array()` gives the array; `plot()` draws a thumbnail strip.
+#'
+#' With LibTorch, [intervene()] keeps the images on the intervention's
+#' device as a [propgrad_tensor] instead of an array, and
+#' [predict()][predict.propgrad_torch_model] and [explain()] read them
+#' there. `as.array()`, `x$images` and `plot()` copy them into an R array
+#' (the same values an array would hold); call `as.array()` before
+#' `saveRDS()`, as the tensor does not survive saving.
 #' @param x A `propgrad_images` object.
 #' @param i Indices of images to keep.
 #' @param n Thumbnails to draw.
@@ -24,7 +31,7 @@ new_images <- function(images, strengths, property, period = NULL, failures = NU
                        seed = NULL) {
   if (is.unsorted(strengths)) {
     o <- order(strengths)
-    images <- images[o, , , , drop = FALSE]
+    images <- image_rows(images, o)
     strengths <- strengths[o]
   }
   structure(list(images = images, strengths = strengths,
@@ -32,10 +39,47 @@ new_images <- function(images, strengths, property, period = NULL, failures = NU
             class = "propgrad_images")
 }
 
+# The images as stored: an N x H x W x C array, or a propgrad_tensor.
+image_store <- function(x) .subset2(x, "images")
+
+# Rows idx of stored images (an array or a tensor), as the same kind.
+image_rows <- function(store, idx) {
+  if (is_tensor(store)) return(tensor_rows(store, idx))
+  store[idx, , , , drop = FALSE]
+}
+
+# The same sweep with its images in another order and its strengths as
+# they were (sanity_check()'s shuffled order).
+reorder_images <- function(x, perm) {
+  x[["images"]] <- image_rows(image_store(x), perm)
+  x
+}
+
+# `$images` (and `[["images"]]`) is the array, also for images held by
+# LibTorch, as before they were; other fields as in any list.
+#' @export
+`$.propgrad_images` <- function(x, name) {
+  value <- .subset2(x, name, exact = FALSE)
+  if (identical(name, "images") && is_tensor(value)) as.array(value) else value
+}
+
+#' @export
+`[[.propgrad_images` <- function(x, i, ...) {
+  value <- .subset2(x, i, ...)
+  if (identical(i, "images") && is_tensor(value)) as.array(value) else value
+}
+
 #' @rdname propgrad_images
 #' @export
 print.propgrad_images <- function(x, ...) {
-  d <- dim(x$images)
+  store <- image_store(x)
+  if (is_tensor(store) && !pg_tensor_alive(store)) {
+    cat(sprintf("<propgrad images> %s%d image%s along %s, no longer in memory (saved and reloaded, or from another process)\n",
+                if (is.null(x$name)) "" else paste0(x$name, ": "), length(x),
+                if (length(x) == 1) "" else "s", x$property))
+    return(invisible(x))
+  }
+  d <- dim(store)
   cat(sprintf("<propgrad images> %s%d image%s of %d x %d x %d along %s from %s to %s%s\n",
               if (is.null(x$name)) "" else paste0(x$name, ": "), d[1],
               if (d[1] == 1) "" else "s", d[2], d[3], d[4], x$property,
@@ -47,14 +91,20 @@ print.propgrad_images <- function(x, ...) {
 
 #' @rdname propgrad_images
 #' @export
-as.array.propgrad_images <- function(x, ...) x$images
+as.array.propgrad_images <- function(x, ...) {
+  store <- image_store(x)
+  if (is_tensor(store)) as.array(store) else store
+}
 
 #' @rdname propgrad_images
 #' @export
 `[.propgrad_images` <- function(x, i) {
   idx <- seq_along(x$strengths)[i]
+  if (anyNA(idx)) {
+    abort_input("Image indices must lie in 1..{length(x)}.", "propgrad_error_number")
+  }
   # The failed strengths stay with every subset, as print() reports them.
-  new_images(x$images[idx, , , , drop = FALSE], x$strengths[idx], x$property, x$period,
+  new_images(image_rows(image_store(x), idx), x$strengths[idx], x$property, x$period,
              failures = x$failures, name = x$name, seed = x$seed)
 }
 

@@ -213,6 +213,9 @@ print.propgrad_intervention <- function(x, ...) {
 #'   the file name without extension for a file, else none.
 #' @return A [propgrad_images] object; for an editor with `seeds`, a
 #'   [propgrad_sweeps] list of them, one per seed (each records its `seed`).
+#'   Built-in kinds and TorchScript editors keep the images on `device` as
+#'   a [propgrad_tensor] until you ask for them (`as.array()`, `$images`,
+#'   `plot()`); [predict()][predict.propgrad_torch_model] reads them there.
 #' @export
 #' @examples
 #' if (has_torch()) {
@@ -232,11 +235,13 @@ intervene <- function(image, intervention, device = "auto", batch_size = 32, nam
                 "propgrad_error_type", call = call)
   }
   img <- one_image(image, batch_size, call)
-  # The result is one double per step, pixel and channel; LibTorch works
-  # on float batches of batch_size images beside it.
+  # The result is one float (an external editor's: one double) per step,
+  # pixel and channel; LibTorch works on float batches of batch_size
+  # images beside it.
   d <- dim(img)
   steps <- length(intervention$strengths)
-  check_memory(prod(d[2:4]) * (8 * steps + 4 * 3 * min(batch_size, steps)),
+  value_bytes <- if (intervention$kind == "external") 8 else 4
+  check_memory(prod(d[2:4]) * (value_bytes * steps + 4 * 3 * min(batch_size, steps)),
                sprintf("%d steps of a %d x %d x %d image", steps, d[2], d[3], d[4]),
                "Use fewer strengths, or a smaller image (resize it first).", call = call)
   if (!is.null(intervention$seeds)) return(intervene_seeds(img, intervention, name, batch_size, call))
@@ -247,6 +252,7 @@ intervene <- function(image, intervention, device = "auto", batch_size = 32, nam
   }
   check_torch(call)
   device <- resolve_device(device, call)
+  collect_tensors()
   p <- intervention$params
   if (intervention$kind == "torch_editor") {
     out <- torch_call(pg_torch_edit(intervention$pointer, img, intervention$strengths,

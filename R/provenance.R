@@ -59,6 +59,15 @@ software_versions <- function(torch = TRUE) {
 
 sha256_file <- function(path) digest::digest(file = path, algo = "sha256")
 
+# Of intervened images: images held by LibTorch are hashed there, in
+# slices, with the same bytes as their array.
+sha256_images <- function(x) {
+  store <- image_store(x)
+  if (!is_tensor(store)) return(sha256_values(store))
+  check_tensor_alive(store)
+  pg_tensor_sha256(store)
+}
+
 # Little-endian doubles whatever the machine, so the hash is portable.
 sha256_values <- function(x) {
   digest::digest(writeBin(as.double(x), raw(), endian = "little"), algo = "sha256", serialize = FALSE)
@@ -89,7 +98,7 @@ provenance_images <- function(sources) {
                  sha256 = if (file.exists(src)) sha256_file(src) else NA_character_)
     } else if (inherits(src, "propgrad_images")) {
       data.frame(image = name, source = sprintf("intervened images (%s)", src$property),
-                 sha256 = sha256_values(src$images))
+                 sha256 = sha256_images(src))
     } else {
       data.frame(image = name, source = "array", sha256 = sha256_values(src))
     }

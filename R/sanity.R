@@ -157,8 +157,7 @@ sanity_check <- function(model, images, intervention = NULL, layers = NULL, seed
     torch_call(pg_torch_redraw(copy$pointer, groups[[k]], draws$layers[k]), call)
     runs[[k + 1]] <- run(copy, sweeps)
   }
-  shuffled <- Map(function(s, perm) { s$images <- s$images[perm, , , , drop = FALSE]; s },
-                  sweeps, draws$orders)
+  shuffled <- Map(reorder_images, sweeps, draws$orders)
   runs[[length(runs) + 1]] <- run(model, shuffled)
   if (progress) cli::cli_progress_done(.envir = call)
 

@@ -40,7 +40,7 @@ print.propgrad_sweeps <- function(x, ...) {
               x[[1]]$property, if (seeded) ", one per editor seed" else ""))
   for (nm in names(x)) {
     s <- x[[nm]]
-    d <- dim(s$images)
+    d <- dim(image_store(s))
     cat(sprintf("  %s: %d image%s of %d x %d x %d from %s to %s\n", nm, d[1], if (d[1] == 1) "" else "s",
                 d[2], d[3], d[4], format(signif(min(s$strengths), 4)), format(signif(max(s$strengths), 4))))
   }

@@ -229,17 +229,24 @@ predict.propgrad_torch_model <- function(object, images, type = c("prob", "logit
   check_preprocess_class(preprocess, call)
   torch_threads(call)
   notes <- .notes %||% predict_notes(missing(preprocess))
-  set <- as_image_set(images, range = range, call = call, channels = 1:4)
-  if (preprocess$to_rgb) set <- rgb_images(set, notes)
-  input <- image_chunks(set, preprocess, call)
-  preprocess <- check_preprocess(preprocess, dim(input$chunks[[1]])[4], call)
-  suggest_preprocess(input$chunks, notes)
-  check_predict_memory(lapply(input$chunks, dim), output_size(input$chunks[[1]], preprocess, call),
-                       batch_size, call)
-  out <- torch_call(pg_torch_predict(object$pointer, input$chunks, preprocess, as.integer(batch_size),
-                                     if (type == "prob") "logits" else type), call)
-  out <- label_outputs(out, type, classes, call)
-  rownames(out) <- input$names
+  store <- if (inherits(images, "propgrad_images")) image_store(images)
+  if (is_tensor(store)) {
+    # intervene()'s images stay on their device (R/tensors.R).
+    out <- label_outputs(predict_tensor(object, store, type, preprocess, batch_size, notes, call),
+                         type, classes, call)
+  } else {
+    set <- as_image_set(images, range = range, call = call, channels = 1:4)
+    if (preprocess$to_rgb) set <- rgb_images(set, notes)
+    input <- image_chunks(set, preprocess, call)
+    preprocess <- check_preprocess(preprocess, dim(input$chunks[[1]])[4], call)
+    suggest_preprocess(input$chunks, notes)
+    check_predict_memory(lapply(input$chunks, dim), output_size(input$chunks[[1]], preprocess, call),
+                         batch_size, call)
+    out <- torch_call(pg_torch_predict(object$pointer, input$chunks, preprocess, as.integer(batch_size),
+                                       if (type == "prob") "logits" else type), call)
+    out <- label_outputs(out, type, classes, call)
+    rownames(out) <- input$names
+  }
   # explain() records its own provenance once, not once per sweep and model.
   if (is.null(.notes)) {
     attr(out, "provenance") <- new_provenance(

@@ -184,6 +184,81 @@ BEGIN_RCPP
     return rcpp_result_gen;
 END_RCPP
 }
+// pg_torch_predict_tensor
+Rcpp::NumericMatrix pg_torch_predict_tensor(SEXP model, SEXP images, Rcpp::List pre, int batch_size, std::string type, std::vector<int> channels);
+RcppExport SEXP _propgrad_pg_torch_predict_tensor(SEXP modelSEXP, SEXP imagesSEXP, SEXP preSEXP, SEXP batch_sizeSEXP, SEXP typeSEXP, SEXP channelsSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type model(modelSEXP);
+    Rcpp::traits::input_parameter< SEXP >::type images(imagesSEXP);
+    Rcpp::traits::input_parameter< Rcpp::List >::type pre(preSEXP);
+    Rcpp::traits::input_parameter< int >::type batch_size(batch_sizeSEXP);
+    Rcpp::traits::input_parameter< std::string >::type type(typeSEXP);
+    Rcpp::traits::input_parameter< std::vector<int> >::type channels(channelsSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_torch_predict_tensor(model, images, pre, batch_size, type, channels));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_tensor_alive
+bool pg_tensor_alive(SEXP ptr);
+RcppExport SEXP _propgrad_pg_tensor_alive(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_tensor_alive(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_tensor_info
+Rcpp::List pg_tensor_info(SEXP ptr);
+RcppExport SEXP _propgrad_pg_tensor_info(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_tensor_info(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_tensor_array
+Rcpp::NumericVector pg_tensor_array(SEXP ptr);
+RcppExport SEXP _propgrad_pg_tensor_array(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_tensor_array(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_tensor_sha256
+std::string pg_tensor_sha256(SEXP ptr);
+RcppExport SEXP _propgrad_pg_tensor_sha256(SEXP ptrSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_tensor_sha256(ptr));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_tensor_select
+SEXP pg_tensor_select(SEXP ptr, std::vector<double> index);
+RcppExport SEXP _propgrad_pg_tensor_select(SEXP ptrSEXP, SEXP indexSEXP) {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    Rcpp::traits::input_parameter< SEXP >::type ptr(ptrSEXP);
+    Rcpp::traits::input_parameter< std::vector<double> >::type index(indexSEXP);
+    rcpp_result_gen = Rcpp::wrap(pg_tensor_select(ptr, index));
+    return rcpp_result_gen;
+END_RCPP
+}
+// pg_tensor_bytes
+double pg_tensor_bytes();
+RcppExport SEXP _propgrad_pg_tensor_bytes() {
+BEGIN_RCPP
+    Rcpp::RObject rcpp_result_gen;
+    rcpp_result_gen = Rcpp::wrap(pg_tensor_bytes());
+    return rcpp_result_gen;
+END_RCPP
+}
 // pg_has_torch
 bool pg_has_torch();
 RcppExport SEXP _propgrad_pg_has_torch() {
@@ -262,7 +337,7 @@ BEGIN_RCPP
 END_RCPP
 }
 // pg_torch_intervene
-Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string kind, std::vector<double> strengths, std::vector<double> numbers, Rcpp::Nullable<Rcpp::NumericVector> other, Rcpp::Nullable<Rcpp::NumericVector> mask, std::string padding, std::string space, std::string device, int batch_size);
+SEXP pg_torch_intervene(Rcpp::NumericVector image, std::string kind, std::vector<double> strengths, std::vector<double> numbers, Rcpp::Nullable<Rcpp::NumericVector> other, Rcpp::Nullable<Rcpp::NumericVector> mask, std::string padding, std::string space, std::string device, int batch_size);
 RcppExport SEXP _propgrad_pg_torch_intervene(SEXP imageSEXP, SEXP kindSEXP, SEXP strengthsSEXP, SEXP numbersSEXP, SEXP otherSEXP, SEXP maskSEXP, SEXP paddingSEXP, SEXP spaceSEXP, SEXP deviceSEXP, SEXP batch_sizeSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
@@ -304,7 +379,7 @@ BEGIN_RCPP
 END_RCPP
 }
 // pg_torch_edit
-Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image, std::vector<double> strengths, int batch_size, double seed);
+SEXP pg_torch_edit(SEXP editor, Rcpp::NumericVector image, std::vector<double> strengths, int batch_size, double seed);
 RcppExport SEXP _propgrad_pg_torch_edit(SEXP editorSEXP, SEXP imageSEXP, SEXP strengthsSEXP, SEXP batch_sizeSEXP, SEXP seedSEXP) {
 BEGIN_RCPP
     Rcpp::RObject rcpp_result_gen;
@@ -365,6 +440,13 @@ static const R_CallMethodDef CallEntries[] = {
     {"_propgrad_pg_bootstrap_t_cpp", (DL_FUNC) &_propgrad_pg_bootstrap_t_cpp, 2},
     {"_propgrad_pg_sign_flip_cpp", (DL_FUNC) &_propgrad_pg_sign_flip_cpp, 2},
     {"_propgrad_pg_rank_correlation_cpp", (DL_FUNC) &_propgrad_pg_rank_correlation_cpp, 4},
+    {"_propgrad_pg_torch_predict_tensor", (DL_FUNC) &_propgrad_pg_torch_predict_tensor, 6},
+    {"_propgrad_pg_tensor_alive", (DL_FUNC) &_propgrad_pg_tensor_alive, 1},
+    {"_propgrad_pg_tensor_info", (DL_FUNC) &_propgrad_pg_tensor_info, 1},
+    {"_propgrad_pg_tensor_array", (DL_FUNC) &_propgrad_pg_tensor_array, 1},
+    {"_propgrad_pg_tensor_sha256", (DL_FUNC) &_propgrad_pg_tensor_sha256, 1},
+    {"_propgrad_pg_tensor_select", (DL_FUNC) &_propgrad_pg_tensor_select, 2},
+    {"_propgrad_pg_tensor_bytes", (DL_FUNC) &_propgrad_pg_tensor_bytes, 0},
     {"_propgrad_pg_has_torch", (DL_FUNC) &_propgrad_pg_has_torch, 0},
     {"_propgrad_pg_torch_info", (DL_FUNC) &_propgrad_pg_torch_info, 0},
     {"_propgrad_pg_torch_set_threads", (DL_FUNC) &_propgrad_pg_torch_set_threads, 1},

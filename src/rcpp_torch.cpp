@@ -3,44 +3,20 @@
 // report "unavailable"; R checks has_torch() first and raises the classed
 // error itself. torchx::Error becomes an R error whose message starts with
 // "[kind] ", which R turns into the class propgrad_error_torch_<kind>.
-#include "rcpp_glue.h"
+// Helpers shared with rcpp_tensors.cpp (image tensor handles) are in
+// rcpp_torch.h.
+#include "rcpp_torch.h"
 
-#ifdef HAVE_LIBTORCH
-#include "torch/torch_api.h"
-#endif
+using namespace propgrad_rcpp;
 
 namespace {
 
 #ifdef HAVE_LIBTORCH
-namespace tx = propgrad::torchx;
-
-tx::ImageView image_view(const Rcpp::NumericVector& x) {
-  Rcpp::IntegerVector d = x.attr("dim");
-  return tx::ImageView{REAL(x), d[0], d[1], d[2], d[3]};
-}
 
 Rcpp::NumericVector image_array(tx::ImageBuffer&& b) {
   Rcpp::NumericVector out(b.data.begin(), b.data.end());
   out.attr("dim") = Rcpp::IntegerVector::create(b.n, b.h, b.w, b.c);
   return out;
-}
-
-// Hands out an R array's memory to the torch code and keeps the array.
-struct RImageAllocator {
-  Rcpp::NumericVector array;
-  tx::Allocator callback() {
-    return [this](int64_t n, int64_t h, int64_t w, int64_t c) {
-      array = Rcpp::NumericVector(Rcpp::no_init(static_cast<R_xlen_t>(n * h * w * c)));
-      array.attr("dim") = Rcpp::IntegerVector::create(n, h, w, c);
-      return REAL(array);
-    };
-  }
-};
-
-template <typename T>
-tx::ImageView optional_view(const Rcpp::Nullable<T>& x) {
-  if (x.isNull()) return tx::ImageView{};
-  return image_view(Rcpp::NumericVector(x.get()));
 }
 
 // A built-in intervention's settings as R passes them (intervene() and
@@ -61,36 +37,6 @@ tx::Intervention intervention_spec(const std::string& kind, const std::vector<do
   return spec;
 }
 
-// Runs body, translating torch-side errors for R.
-template <typename F>
-auto guarded(F body) -> decltype(body()) {
-  try {
-    return body();
-  } catch (const tx::Error& e) {
-    if (e.kind() == "interrupt") throw Rcpp::internal::InterruptedException();
-    throw Rcpp::exception(("[" + e.kind() + "] " + e.what()).c_str(), false);
-  } catch (const Rcpp::internal::InterruptedException&) {
-    throw;
-  } catch (const Rcpp::exception&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw Rcpp::exception((std::string("[torch] ") + e.what()).c_str(), false);
-  }
-}
-
-// R passes the torch_preprocess() list: the resize settings (read by
-// resize_spec_from_r), scale, mean, sd (both numeric(0) when off, else one
-// per channel) and channels.
-tx::Preprocess preprocess_spec(const Rcpp::List& pre) {
-  tx::Preprocess p;
-  p.resize = resize_spec_from_r(pre);
-  p.scale = read_setting<double>(pre, "scale");
-  p.mean = read_setting<std::vector<double>>(pre, "mean");
-  p.sd = read_setting<std::vector<double>>(pre, "sd");
-  p.bgr = read_setting<std::string>(pre, "channels") == "bgr";
-  return p;
-}
-
 void finalize_model(SEXP ptr) {
   delete static_cast<tx::Model*>(R_ExternalPtrAddr(ptr));
   R_ClearExternalPtr(ptr);
@@ -101,20 +47,6 @@ void finalize_editor(SEXP ptr) {
   R_ClearExternalPtr(ptr);
 }
 
-template <typename T>
-T* pointer(SEXP ptr, const char* what) {
-  if (TYPEOF(ptr) != EXTPTRSXP || R_ExternalPtrAddr(ptr) == nullptr) {
-    throw Rcpp::exception((std::string("[stale] This ") + what +
-                           " no longer exists in memory (it was saved and reloaded, or freed).")
-                              .c_str(),
-                          false);
-  }
-  return static_cast<T*>(R_ExternalPtrAddr(ptr));
-}
-#else
-[[noreturn]] void unavailable() {
-  throw Rcpp::exception("[unavailable] propgrad was built without LibTorch.", false);
-}
 #endif
 
 }  // namespace
@@ -237,20 +169,17 @@ void pg_torch_save_script(std::string source, Rcpp::List buffers, std::string pa
 #endif
 }
 
+// A built-in intervention's images as a tensor handle on `device`.
 // [[Rcpp::export(rng = false)]]
-Rcpp::NumericVector pg_torch_intervene(Rcpp::NumericVector image, std::string kind,
-                                       std::vector<double> strengths, std::vector<double> numbers,
-                                       Rcpp::Nullable<Rcpp::NumericVector> other,
-                                       Rcpp::Nullable<Rcpp::NumericVector> mask,
-                                       std::string padding, std::string space, std::string device,
-                                       int batch_size) {
+SEXP pg_torch_intervene(Rcpp::NumericVector image, std::string kind, std::vector<double> strengths,
+                        std::vector<double> numbers, Rcpp::Nullable<Rcpp::NumericVector> other,
+                        Rcpp::Nullable<Rcpp::NumericVector> mask, std::string padding,
+                        std::string space, std::string device, int batch_size) {
 #ifdef HAVE_LIBTORCH
-  return guarded([&] {
+  return guarded([&]() -> SEXP {
     tx::Intervention spec = intervention_spec(kind, strengths, numbers, other, mask, padding, space);
-    RImageAllocator result;
-    tx::intervene(image_view(image), spec, device, batch_size, result.callback(),
-                  r_interrupt_pending);
-    return result.array;
+    return tensor_handle(
+        tx::intervene_tensor(image_view(image), spec, device, batch_size, r_interrupt_pending));
   });
 #else
   unavailable();
@@ -295,18 +224,17 @@ Rcpp::List pg_torch_intervene_predict(Rcpp::NumericVector image, std::string kin
 }
 
 // `seed`: NA for an unseeded editor, else a whole number R has checked
-// (0 .. 2^31 - 1).
+// (0 .. 2^31 - 1). The edited images as a tensor handle on the editor's device.
 // [[Rcpp::export(rng = false)]]
-Rcpp::NumericVector pg_torch_edit(SEXP editor, Rcpp::NumericVector image,
-                                  std::vector<double> strengths, int batch_size, double seed) {
+SEXP pg_torch_edit(SEXP editor, Rcpp::NumericVector image, std::vector<double> strengths,
+                   int batch_size, double seed) {
 #ifdef HAVE_LIBTORCH
-  return guarded([&] {
-    RImageAllocator result;
+  return guarded([&]() -> SEXP {
     std::optional<uint64_t> s;
     if (!ISNAN(seed)) s = static_cast<uint64_t>(seed);
-    pointer<tx::Editor>(editor, "editor")
-        ->apply(image_view(image), strengths, batch_size, result.callback(), r_interrupt_pending, s);
-    return result.array;
+    return tensor_handle(pointer<tx::Editor>(editor, "editor")
+                             ->apply_tensor(image_view(image), strengths, batch_size,
+                                            r_interrupt_pending, s));
   });
 #else
   unavailable();

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -146,9 +147,9 @@ int main(int argc, char** argv) {
   }
   std::remove(path.c_str());
 
-  // explain()'s fused path (pipeline.cpp) against intervene() then predict(),
-  // with bench/bench_fused.R's CNN and no preprocessing: equal outputs, and
-  // the times without R.
+  // explain()'s fused path (pipeline.cpp) and R's intervene() then predict()
+  // on tensors against the old array round trip, with bench/bench_fused.R's
+  // CNN and no preprocessing: equal outputs, and the times without R.
   const std::string cnn = "propgrad_check_cnn.pt";
   tx::save_script_module(
       "def forward(self, x):\n"
@@ -179,24 +180,36 @@ int main(int argc, char** argv) {
       return tx::intervene_predict(image, bright, device, 32, {&model}, tx::Preprocess(), {},
                                    tx::OutputType::Logits, nullptr)[0];
     };
+    // What R's intervene() then predict() call now: the sweep stays a tensor
+    // on the device, and predict() slices its batches there.
+    auto tensors = [&] {
+      std::unique_ptr<tx::ImageTensor> sweep = tx::intervene_tensor(image, bright, device, 32, nullptr);
+      return model.predict(*sweep, tx::Preprocess(), 32, {}, tx::OutputType::Logits, nullptr);
+    };
     separate();  // warm-up
     fused();
-    std::vector<double> t_sep, t_fused;
-    tx::Matrix a, b;
-    for (int rep = 0; rep < 9; ++rep) {
+    tensors();
+    std::vector<double> t_sep, t_fused, t_tensors;
+    tx::Matrix a, b, c;
+    // Round-robin, min and median of reps runs (bench/bench_fused.R's 25).
+    const int reps = 25;
+    for (int rep = 0; rep < reps; ++rep) {
       auto start = std::chrono::steady_clock::now();
       a = separate();
       t_sep.push_back(seconds_since(start));
       start = std::chrono::steady_clock::now();
       b = fused();
       t_fused.push_back(seconds_since(start));
+      start = std::chrono::steady_clock::now();
+      c = tensors();
+      t_tensors.push_back(seconds_since(start));
     }
-    std::sort(t_sep.begin(), t_sep.end());
-    std::sort(t_fused.begin(), t_fused.end());
-    const double d = max_diff(a.data, b.data);
-    std::printf("brightness + cnn %-5s separate min %6.1f median %6.1f ms; fused min %6.1f median %6.1f ms; "
-                "max |difference| %.1e%s\n",
-                device.c_str(), 1000 * t_sep[0], 1000 * t_sep[4], 1000 * t_fused[0], 1000 * t_fused[4], d,
+    for (auto* t : {&t_sep, &t_fused, &t_tensors}) std::sort(t->begin(), t->end());
+    const double d = std::max(max_diff(a.data, b.data), max_diff(a.data, c.data));
+    std::printf("brightness + cnn %-5s (min / median ms) arrays %6.1f / %6.1f; tensors %6.1f / %6.1f; "
+                "fused %6.1f / %6.1f; max |difference| %.1e%s\n",
+                device.c_str(), 1000 * t_sep[0], 1000 * t_sep[reps / 2], 1000 * t_tensors[0],
+                1000 * t_tensors[reps / 2], 1000 * t_fused[0], 1000 * t_fused[reps / 2], d,
                 d > 0 ? "  FAIL" : "");
     failures += d > 0;
   }

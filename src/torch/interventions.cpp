@@ -237,9 +237,6 @@ torch::Tensor apply_kind(const torch::Tensor& x, const Intervention& spec,
   throw Error("intervention", "Unknown intervention \"" + kind + "\".");
 }
 
-bool moves_pixels(const std::string& kind) {
-  return kind == "blur" || kind == "rotate" || kind == "translate" || kind == "zoom";
-}
 
 // Copies the input's alpha plane, as doubles, into each of the k images at
 // out, so that colour kinds return it bit for bit.
@@ -253,6 +250,10 @@ void copy_alpha(const ImageView& image, double* out, int64_t k) {
 }
 
 }  // namespace
+
+bool moves_pixels(const std::string& kind) {
+  return kind == "blur" || kind == "rotate" || kind == "translate" || kind == "zoom";
+}
 
 torch::Tensor intervened_batch(const torch::Tensor& x, const torch::Tensor& mask,
                                const Intervention& spec, int64_t start, int64_t end) {
@@ -301,25 +302,28 @@ Editor::Editor(const std::string& path, const std::string& device) : impl_(new I
 
 Editor::~Editor() = default;
 
-void Editor::apply(const ImageView& image, const std::vector<double>& strengths,
-                   int64_t batch_size, const Allocator& allocate,
-                   const InterruptCheck& interrupted, std::optional<uint64_t> seed) const {
-  c10::InferenceMode guard;
-  torch::Tensor x = to_tensor(image, impl_->device);
+namespace {
+
+// Runs an editor's module over the strengths, batch_size at a time, from one
+// image; sink(y, start, k) takes each checked B x C x H x W output batch.
+template <typename Sink>
+void edit_batches(torch::jit::Module& module, const torch::Device& device, const ImageView& image,
+                  const std::vector<double>& strengths, int64_t batch_size,
+                  const InterruptCheck& interrupted, std::optional<uint64_t> seed, Sink sink) {
+  torch::Tensor x = to_tensor(image, device);
   // Seeded once per sweep, not per batch: reseeding each batch would give
   // every batch the same noise. at::manual_seed also seeds each CUDA device.
   if (seed) torch::manual_seed(*seed);
   const int64_t k = static_cast<int64_t>(strengths.size());
-  double* out = nullptr;
   for (int64_t start = 0; start < k; start += batch_size) {
     if (interrupted && interrupted()) throw Error("interrupt", "Interrupted.");
     const int64_t end = std::min(k, start + batch_size);
     std::vector<double> part(strengths.begin() + start, strengths.begin() + end);
-    auto s = torch::tensor(part, torch::kFloat64).to(impl_->device, torch::kFloat32);
+    auto s = torch::tensor(part, torch::kFloat64).to(device, torch::kFloat32);
     auto batch = x.expand({end - start, -1, -1, -1}).contiguous();
     torch::Tensor y;
     try {
-      auto value = impl_->module.forward({batch, s});
+      auto value = module.forward({batch, s});
       if (!value.isTensor()) throw Error("editor", "The editor returned a " + value.tagKind() + ", not a tensor.");
       y = value.toTensor();
     } catch (const Error&) {
@@ -333,9 +337,43 @@ void Editor::apply(const ImageView& image, const std::vector<double>& strengths,
                                 c10::str(batch.sizes()) + "; it returned " + c10::str(y.sizes()) +
                                 ".");
     }
-    if (out == nullptr) out = allocate(k, image.h, image.w, image.c);
-    write_batch(y, out, k, start);
+    sink(y, start, k);
   }
+}
+
+}  // namespace
+
+void Editor::apply(const ImageView& image, const std::vector<double>& strengths,
+                   int64_t batch_size, const Allocator& allocate,
+                   const InterruptCheck& interrupted, std::optional<uint64_t> seed) const {
+  c10::InferenceMode guard;
+  double* out = nullptr;
+  edit_batches(impl_->module, impl_->device, image, strengths, batch_size, interrupted, seed,
+               [&](const torch::Tensor& y, int64_t start, int64_t k) {
+                 if (out == nullptr) out = allocate(k, image.h, image.w, image.c);
+                 write_batch(y, out, k, start);
+               });
+}
+
+std::unique_ptr<ImageTensor> Editor::apply_tensor(const ImageView& image,
+                                                  const std::vector<double>& strengths,
+                                                  int64_t batch_size,
+                                                  const InterruptCheck& interrupted,
+                                                  std::optional<uint64_t> seed) const {
+  c10::InferenceMode guard;
+  torch::Tensor out;
+  edit_batches(impl_->module, impl_->device, image, strengths, batch_size, interrupted, seed,
+               [&](const torch::Tensor& y, int64_t start, int64_t k) {
+                 // Floating outputs keep their type (write() then gives the
+                 // doubles apply() would); others become float64, exactly.
+                 if (!out.defined()) {
+                   auto type = torch::isFloatingType(y.scalar_type()) ? y.scalar_type() : torch::kFloat64;
+                   out = torch::empty({k, y.size(1), y.size(2), y.size(3)},
+                                      y.options().dtype(type).device(impl_->device));
+                 }
+                 out.narrow(0, start, y.size(0)).copy_(y);
+               });
+  return ImageTensorAccess::make(out);
 }
 
 }  // namespace torchx

@@ -173,6 +173,30 @@ Matrix Model::predict(const std::vector<ImageView>& chunks, const Preprocess& pr
   return to_matrix(pieces);
 }
 
+Matrix Model::predict(const ImageTensor& images, const Preprocess& pre, int64_t batch_size,
+                      const std::vector<int64_t>& channels, OutputType type,
+                      const InterruptCheck& interrupted) const {
+  c10::InferenceMode guard;
+  const torch::Tensor& all = ImageTensorAccess::impl(images).images;
+  torch::Tensor pick;
+  if (!channels.empty()) pick = torch::tensor(channels, torch::kLong).to(all.device());
+  const int64_t rows = all.size(0);
+  std::vector<torch::Tensor> pieces;
+  for (int64_t start = 0; start < rows; start += batch_size) {
+    if (interrupted && interrupted()) throw Error("interrupt", "Interrupted.");
+    const int64_t count = std::min(batch_size, rows - start);
+    torch::Tensor x = all.narrow(0, start, count);
+    if (pick.defined()) x = x.index_select(1, pick);
+    // A contiguous float32 batch on the model's device, as the array
+    // overload reads one; a slice that starts off a 64-byte boundary is
+    // copied, so that no kernel sees other alignment than it would there.
+    x = x.to(impl_->device, torch::kFloat32).contiguous();
+    if (reinterpret_cast<uintptr_t>(x.data_ptr()) % 64 != 0) x = x.clone();
+    pieces.push_back(predict_batch(*this, x, pre, type));
+  }
+  return to_matrix(pieces);
+}
+
 void save_script_module(const std::string& source, const std::vector<NamedArray>& buffers,
                         const std::string& path) {
   torch::jit::Module module("__torch__.PropgradModule");

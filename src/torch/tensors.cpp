@@ -7,6 +7,8 @@
 #include <caffe2/serialize/versions.h>
 #include <torch/cuda.h>
 
+#include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -117,6 +119,172 @@ torch::Tensor array_to_tensor(const std::vector<double>& data, const std::vector
   auto blob = torch::from_blob(const_cast<double*>(data.data()), reversed,
                                torch::TensorOptions().dtype(torch::kFloat64));
   return blob.permute(order).to(torch::kFloat32).contiguous();
+}
+
+ImageTensor::ImageTensor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ImageTensor::~ImageTensor() = default;
+
+std::vector<int64_t> ImageTensor::dims() const {
+  const torch::Tensor& x = impl_->images;
+  return {x.size(0), x.size(2), x.size(3), x.size(1)};
+}
+
+std::string ImageTensor::dtype() const {
+  switch (impl_->images.scalar_type()) {
+    case torch::kFloat32: return "float32";
+    case torch::kFloat64: return "float64";
+    case torch::kFloat16: return "float16";
+    case torch::kBFloat16: return "bfloat16";
+    default: return c10::toString(impl_->images.scalar_type());
+  }
+}
+
+std::string ImageTensor::device() const { return impl_->images.device().str(); }
+
+std::string ImageTensor::layout() const {
+  return impl_->images.layout() == torch::kStrided ? "strided" : "sparse";
+}
+
+int64_t ImageTensor::bytes() const {
+  return impl_->images.numel() * static_cast<int64_t>(impl_->images.element_size());
+}
+
+void ImageTensor::write(double* out) const {
+  const torch::Tensor& x = impl_->images;
+  write_batch(x, out, x.size(0), 0);
+  if (impl_->alpha.defined()) {
+    // Alpha is plane c - 1 of the C x W x H x N view; the kept W x H plane
+    // goes to every image.
+    auto target = torch::from_blob(out, {x.size(1), x.size(3), x.size(2), x.size(0)},
+                                   torch::TensorOptions().dtype(torch::kFloat64));
+    target.select(0, x.size(1) - 1).copy_(impl_->alpha.unsqueeze(2));
+  }
+}
+
+namespace {
+
+// FIPS 180-4 SHA-256, fed in pieces.
+class Sha256 {
+ public:
+  void update(const unsigned char* data, size_t n) {
+    for (size_t i = 0; i < n; ++i) {
+      block_[used_++] = data[i];
+      if (used_ == 64) {
+        compress();
+        used_ = 0;
+      }
+    }
+    bits_ += 8 * static_cast<uint64_t>(n);
+  }
+  std::string hex() {
+    const uint64_t bits = bits_;
+    const unsigned char pad = 0x80, zero = 0;
+    update(&pad, 1);
+    while (used_ != 56) update(&zero, 1);
+    unsigned char length[8];
+    for (int i = 0; i < 8; ++i) length[i] = static_cast<unsigned char>(bits >> (56 - 8 * i));
+    update(length, 8);
+    static const char* digits = "0123456789abcdef";
+    std::string out;
+    for (uint32_t word : h_) {
+      for (int shift = 28; shift >= 0; shift -= 4) out += digits[(word >> shift) & 15];
+    }
+    return out;
+  }
+
+ private:
+  static uint32_t rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
+  void compress() {
+    static const uint32_t k[64] = {
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2};
+    uint32_t w[64];
+    for (int i = 0; i < 16; ++i) {
+      w[i] = (uint32_t(block_[4 * i]) << 24) | (uint32_t(block_[4 * i + 1]) << 16) |
+             (uint32_t(block_[4 * i + 2]) << 8) | uint32_t(block_[4 * i + 3]);
+    }
+    for (int i = 16; i < 64; ++i) {
+      const uint32_t s0 = rotr(w[i - 15], 7) ^ rotr(w[i - 15], 18) ^ (w[i - 15] >> 3);
+      const uint32_t s1 = rotr(w[i - 2], 17) ^ rotr(w[i - 2], 19) ^ (w[i - 2] >> 10);
+      w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = h_[0], b = h_[1], c = h_[2], d = h_[3], e = h_[4], f = h_[5], g = h_[6], h = h_[7];
+    for (int i = 0; i < 64; ++i) {
+      const uint32_t t1 = h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + k[i] + w[i];
+      const uint32_t t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+      h = g;
+      g = f;
+      f = e;
+      e = d + t1;
+      d = c;
+      c = b;
+      b = a;
+      a = t1 + t2;
+    }
+    h_[0] += a; h_[1] += b; h_[2] += c; h_[3] += d;
+    h_[4] += e; h_[5] += f; h_[6] += g; h_[7] += h;
+  }
+  uint32_t h_[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+  unsigned char block_[64] = {};
+  size_t used_ = 0;
+  uint64_t bits_ = 0;
+};
+
+// Doubles as little-endian bytes, whatever the machine's order.
+void hash_doubles(Sha256& hash, const torch::Tensor& values) {
+  const double* p = values.data_ptr<double>();
+  const int64_t n = values.numel();
+  const uint16_t probe = 1;
+  const bool little = *reinterpret_cast<const unsigned char*>(&probe) == 1;
+  if (little) {
+    hash.update(reinterpret_cast<const unsigned char*>(p), static_cast<size_t>(n) * sizeof(double));
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    unsigned char b[sizeof(double)];
+    std::memcpy(b, p + i, sizeof(double));
+    std::reverse(b, b + sizeof(double));
+    hash.update(b, sizeof(double));
+  }
+}
+
+}  // namespace
+
+std::string ImageTensor::sha256() const {
+  c10::InferenceMode guard;
+  const torch::Tensor& x = impl_->images;  // N x C x H x W
+  const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  // In the array's order (n fastest, then h, w, c), a slice of columns at a
+  // time: channel k, columns [from, from + step) as W' x H x N doubles.
+  const int64_t step = std::max<int64_t>(1, (int64_t(1) << 17) / std::max<int64_t>(1, n * h));
+  Sha256 hash;
+  for (int64_t k = 0; k < c; ++k) {
+    for (int64_t from = 0; from < w; from += step) {
+      const int64_t count = std::min(step, w - from);
+      torch::Tensor slice;
+      if (k == c - 1 && impl_->alpha.defined()) {
+        slice = impl_->alpha.narrow(0, from, count).unsqueeze(2).expand({count, h, n});
+      } else {
+        slice = x.select(1, k).narrow(2, from, count).permute({2, 1, 0});
+      }
+      hash_doubles(hash, slice.to(torch::kCPU, torch::kFloat64).contiguous());
+    }
+  }
+  return hash.hex();
+}
+
+std::unique_ptr<ImageTensor> ImageTensor::select(const std::vector<int64_t>& index) const {
+  c10::InferenceMode guard;
+  auto idx = torch::tensor(index, torch::kLong).to(impl_->images.device());
+  return ImageTensorAccess::make(impl_->images.index_select(0, idx).contiguous(), impl_->alpha);
 }
 
 std::string describe(const c10::Error& error) { return useful_line(error.what_without_backtrace()); }

@@ -36,6 +36,27 @@ struct ModelAccess {
   }
 };
 
+// The state behind an ImageTensor (torch_api.h).
+struct ImageTensor::Impl {
+  torch::Tensor images;  // float32 N x C x H x W, contiguous, on the device
+  torch::Tensor alpha;   // float64 H x W on the CPU: the input's exact alpha, or undefined
+};
+
+// ImageTensor's friend: makes one from a tensor and reads its state.
+struct ImageTensorAccess {
+  static std::unique_ptr<ImageTensor> make(torch::Tensor images, torch::Tensor alpha = {}) {
+    auto impl = std::unique_ptr<ImageTensor::Impl>(new ImageTensor::Impl);
+    impl->images = std::move(images);
+    impl->alpha = std::move(alpha);
+    return std::unique_ptr<ImageTensor>(new ImageTensor(std::move(impl)));
+  }
+  static const ImageTensor::Impl& impl(const ImageTensor& t) { return *t.impl_; }
+};
+
+// Whether a kind moves pixels (blur, rotate, translate, zoom): those move and
+// blur alpha with the image; colour kinds hand the input's alpha back.
+bool moves_pixels(const std::string& kind);
+
 // One batch of B strengths [start, end) of spec applied to x (1 x C x H x W
 // on the device), mask (1 x 1 x H x W, may be undefined) and alpha included:
 // B x C x H x W on x's device, as intervene() writes it out.

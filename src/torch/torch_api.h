@@ -84,6 +84,37 @@ struct Matrix {
   int64_t rows = 0, cols = 0;
 };
 
+// Images held by LibTorch (what intervene() gives R): a contiguous float32
+// N x C x H x W tensor on a device. For a colour kind of an image with alpha
+// (2 or 4 channels) the input's alpha plane is also kept as doubles, so that
+// write() returns it exactly as the double arrays of intervene() did; the
+// float tensor holds it rounded to float, as every model sees it.
+class ImageTensor {
+ public:
+  ~ImageTensor();
+  ImageTensor(const ImageTensor&) = delete;
+  ImageTensor& operator=(const ImageTensor&) = delete;
+  // N, H, W, C: the dims of the R array write() fills.
+  std::vector<int64_t> dims() const;
+  std::string dtype() const;   // "float32"
+  std::string device() const;  // "cpu", "cuda:0", ...
+  std::string layout() const;  // "strided"
+  int64_t bytes() const;       // memory held on the device
+  // The images as a column-major N x H x W x C array of doubles at out.
+  void write(double* out) const;
+  // SHA-256 (hex) of those doubles as little-endian bytes, the hash R's
+  // provenance gives an array, computed in slices without the whole array.
+  std::string sha256() const;
+  // Images index[0], index[1], ... (0-based, repeats allowed), on the same device.
+  std::unique_ptr<ImageTensor> select(const std::vector<int64_t>& index) const;
+
+ private:
+  friend struct ImageTensorAccess;  // tensors.h: the torch side builds and reads them
+  struct Impl;
+  explicit ImageTensor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 class Model {
  public:
   Model(const std::string& path, const std::string& device);
@@ -96,6 +127,13 @@ class Model {
   // equal). Batches of batch_size images go through the model.
   Matrix predict(const std::vector<ImageView>& chunks, const Preprocess& pre, int64_t batch_size,
                  OutputType type, const InterruptCheck& interrupted) const;
+  // The same for images held by LibTorch: batches of batch_size images are
+  // sliced on the images' device (moved to the model's when they differ), each
+  // as the array overload would read it from the images' R array. channels,
+  // when not empty, picks the channels the model sees (as intervene_predict).
+  Matrix predict(const ImageTensor& images, const Preprocess& pre, int64_t batch_size,
+                 const std::vector<int64_t>& channels, OutputType type,
+                 const InterruptCheck& interrupted) const;
   // The images after preprocessing, brought back as an array (for checks).
   ImageBuffer preprocess(const ImageView& images, const Preprocess& pre) const;
   const std::string& device() const;
@@ -136,6 +174,12 @@ struct Intervention {
 void intervene(const ImageView& image, const Intervention& spec, const std::string& device,
                int64_t batch_size, const Allocator& allocate, const InterruptCheck& interrupted);
 
+// intervene() with the images kept on the device: the same values (write()
+// gives intervene()'s array bit for bit), never copied to doubles.
+std::unique_ptr<ImageTensor> intervene_tensor(const ImageView& image, const Intervention& spec,
+                                              const std::string& device, int64_t batch_size,
+                                              const InterruptCheck& interrupted);
+
 // intervene() and each model's predict() in one pass, without the images
 // leaving the device: each batch of batch_size strengths is intervened and
 // goes, as it is, to every model (all on device). channels, when not empty,
@@ -162,6 +206,11 @@ class Editor {
   void apply(const ImageView& image, const std::vector<double>& strengths, int64_t batch_size,
              const Allocator& allocate, const InterruptCheck& interrupted,
              std::optional<uint64_t> seed = std::nullopt) const;
+  // apply() with the edited images kept on the editor's device.
+  std::unique_ptr<ImageTensor> apply_tensor(const ImageView& image,
+                                            const std::vector<double>& strengths,
+                                            int64_t batch_size, const InterruptCheck& interrupted,
+                                            std::optional<uint64_t> seed = std::nullopt) const;
 
  private:
   struct Impl;

@@ -82,3 +82,25 @@ test_that("masked interventions and sanity_check() run on CUDA", {
                      type = "logits", output = 1, n_perm = 99, seed = 1, device = "cuda")
   expect_s3_class(sc, "propgrad_sanity")
 })
+
+test_that("images intervened on CUDA stay there, and every model reads them as it reads their array", {
+  skip_without_cuda()
+  f <- cuda_model_file()
+  rgba <- array(c(test_image(16, 14), withr::with_seed(6, stats::runif(16 * 14))), c(16, 14, 4))
+  x <- intervene(rgba, intervention("hue", c(-90, 0, 45, 90, 180)), device = "cuda", batch_size = 2)
+  store <- unclass(x)$images
+  expect_s3_class(store, "propgrad_tensor")
+  expect_output(print(store), "on cuda:0")
+  arr <- x
+  arr[["images"]] <- as.array(x)
+  # Colour kinds hand the input's alpha back exactly, on CUDA too.
+  expect_identical(as.array(x)[2, , , 4], rgba[, , 4])
+  prep <- torch_preprocess(size = c(12, 10), mean = c(0.4, 0.5, 0.6), sd = c(0.2, 0.3, 0.25))
+  for (device in c("cuda", "cpu")) {
+    m <- torch_model(f, device)
+    expect_identical(bare(predict(m, x, preprocess = prep, batch_size = 3)),
+                     bare(predict(m, arr, preprocess = prep, batch_size = 3)), label = device)
+  }
+  expect_identical(propgrad:::sha256_images(x), propgrad:::sha256_values(as.array(x)))
+  expect_identical(as.array(x[c(5, 1)]), as.array(x)[c(1, 5), , , , drop = FALSE])
+})
