@@ -4,12 +4,15 @@
 // so its ns per element is the cost of the swap and the index draw itself.
 // The generator is xoshiro256++ with Lemire's nearly divisionless bounded
 // draws, as in src/core/rng.h but written out here so the floor does not move
-// when the engine does. Two variants, interleaved round-robin over the
+// when the engine does. Variants, interleaved round-robin over the
 // repetitions: "fy32", one 32-bit Lemire draw per position (two per 64-bit
-// output), and "fy_pair", two positions per 64-bit output (the batched
-// draws of Brackett-Rozinsky and Lemire that rng.h uses). The floor is the
-// faster of the two. A checksum of the arrays is printed so the shuffles
-// cannot be optimised away.
+// output, like rng.h's bounded()); "fy_pair", two positions per 64-bit
+// output (the batched draws of Brackett-Rozinsky and Lemire that rng.h's
+// fisher_yates() uses); "fy16", four 16-bit draws per output; "fy32_x4",
+// four series shuffled in one interleaved loop. The floor is the fastest of
+// these; "swap_only" replays indices drawn beforehand, the swaps without the
+// draws. A checksum of the arrays is printed so the shuffles cannot be
+// optimised away.
 //
 // Built with -DPG_WITH_CORE and linked with propgrad's core (src/core), it
 // also times propgrad::shuffle_series() (src/core/shuffle.h, the public
@@ -143,6 +146,40 @@ void fy_pair(double* a, std::size_t n, Xoshiro& rng) {
   }
 }
 
+// Lemire on 16 bits: uniform in [0, range) from a 16-bit chunk r, range <=
+// 2^16; a rejected chunk (probability < range / 2^16) is replaced by fresh
+// 16 bits from the generator.
+inline uint32_t bounded16(uint32_t r, uint32_t range, Xoshiro& rng) {
+  uint32_t m = r * range;
+  if ((m & 0xFFFFu) < range) {
+    const uint32_t threshold = (0x10000u - range) % range;
+    while ((m & 0xFFFFu) < threshold) m = static_cast<uint32_t>(rng.next() >> 48) * range;
+  }
+  return m >> 16;
+}
+
+// Four positions per 64-bit output (16-bit draws; n <= 2^16): what
+// "32-bit (or narrower) index draws where N allows" can save.
+void fy16(double* a, std::size_t n, Xoshiro& rng) {
+  std::size_t i = n;
+  auto swap = [a](std::size_t x, std::size_t y) {
+    const double tmp = a[x];
+    a[x] = a[y];
+    a[y] = tmp;
+  };
+  for (; i > 4; i -= 4) {
+    const uint64_t r = rng.next();
+    swap(i - 1, bounded16(uint32_t(r & 0xFFFF), uint32_t(i), rng));
+    swap(i - 2, bounded16(uint32_t((r >> 16) & 0xFFFF), uint32_t(i - 1), rng));
+    swap(i - 3, bounded16(uint32_t((r >> 32) & 0xFFFF), uint32_t(i - 2), rng));
+    swap(i - 4, bounded16(uint32_t(r >> 48), uint32_t(i - 3), rng));
+  }
+  if (i > 1) {
+    uint64_t r = rng.next();
+    for (; i > 1; --i, r >>= 16) swap(i - 1, bounded16(uint32_t(r & 0xFFFF), uint32_t(i), rng));
+  }
+}
+
 // Four independent arrays, each with its own generator, shuffled in one
 // interleaved loop: the K shuffles of a test are independent, so an engine
 // may overlap them, and the out-of-order core then hides each chain's
@@ -253,7 +290,7 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  std::vector<double> t32, tpair, t4, tswap, tcore;
+  std::vector<double> t32, tpair, t16, t4, tswap, tcore;
   // Index table for swap_only: 256 shuffles' draws (n <= 256 for uint8).
   std::vector<uint8_t> table;
   const bool have_table = n <= 256;
@@ -290,6 +327,18 @@ int main(int argc, char** argv) {
         for (long b = 0; b < k; ++b) fy_pair(a, n, rng);
       }
       tpair.push_back(seconds_since(t0));
+      for (const auto& w : work) checksum += w.y[0];
+    }
+    // fy16
+    if (n <= 65536) {
+      std::vector<Series> work = series;
+      auto t0 = std::chrono::steady_clock::now();
+      for (std::size_t i = 0; i < s; ++i) {
+        Xoshiro rng(seed * 1000003u + i);
+        double* a = work[i].y.data();
+        for (long b = 0; b < k; ++b) fy16(a, n, rng);
+      }
+      t16.push_back(seconds_since(t0));
       for (const auto& w : work) checksum += w.y[0];
     }
     // fy32_x4: series in groups of four (a last partial group reuses arrays)
@@ -340,6 +389,7 @@ int main(int argc, char** argv) {
   }
   report("fy32", t32, s, n, k, "");
   report("fy_pair", tpair, s, n, k, "");
+  if (!t16.empty()) report("fy16", t16, s, n, k, "");
   report("fy32_x4", t4, s, n, k, "");
   if (have_table) report("swap_only", tswap, s, n, k, "");
 #ifdef PG_WITH_CORE

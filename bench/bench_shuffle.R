@@ -302,6 +302,7 @@ if (!is.null(floor_res)) {
   fl <- c(core_shuffle_series = "C++ shuffle_series(), no R, 1 thread",
           fy32 = "floor: bare Fisher-Yates, 32-bit Lemire",
           fy_pair = "floor: bare Fisher-Yates, paired draws",
+          fy16 = "floor: bare Fisher-Yates, 16-bit draws",
           fy32_x4 = "floor: bare Fisher-Yates, 4 interleaved",
           swap_only = "swaps alone (indices drawn beforehand)")
   for (m in intersect(names(fl), names(floor_res))) {
@@ -343,7 +344,7 @@ if (!is.null(r <- ratio_of("np_batched")))
   target_line("speed-up vs numpy batched", r[1], r[2], targets$vs_batched, TRUE, "x")
 floor_min <- floor_med <- NA
 if (!is.null(floor_res)) {
-  drawn <- intersect(c("fy32", "fy_pair", "fy32_x4"), names(floor_res))
+  drawn <- intersect(c("fy32", "fy_pair", "fy16", "fy32_x4"), names(floor_res))
   floor_min <- min(vapply(floor_res[drawn], `[[`, 0, "min_ms"))
   floor_med <- min(vapply(floor_res[drawn], `[[`, 0, "med_ms"))
   target_line("propgrad / floor (ns per element)", base$min / floor_min, base$med / floor_med,
