@@ -217,6 +217,15 @@ local({
   writeLines(vapply(ord, function(i) paste(sprintf("%.17g", c(t, ys[[i]])), collapse = " "), ""),
              data_file)
   flags <- c("-O2", "-std=gnu++17", "-DNDEBUG")
+  # The package's own compiler flags for the core (PKG_CXXFLAGS in
+  # src/Makevars.in, e.g. -ffp-contract=off), OpenMP made explicit.
+  pkg_flags <- tryCatch({
+    mk <- grep("^PKG_CXXFLAGS *=", readLines(file.path(core_dir, "..", "Makevars.in")), value = TRUE)
+    if (!length(mk)) stop("no PKG_CXXFLAGS")
+    f <- strsplit(trimws(sub("^PKG_CXXFLAGS *=", "", mk[1])), "[[:space:]]+")[[1]]
+    f <- sub("^\\$\\(SHLIB_OPENMP_CXXFLAGS\\)$", "-fopenmp", f)
+    unique(c("-fopenmp", f[nzchar(f) & !grepl("[$@]", f)]))
+  }, error = function(e) "-fopenmp")
   log_file <- file.path(dir, "build.log")
   with_core <- WITH_CORE && dir.exists(core_dir)
   cmd <- c(flags, "-o", file.path(dir, "floor"), shQuote(src))
@@ -230,11 +239,11 @@ local({
     # One object per core file, two compilers at a time.
     objs <- file.path(dir, sub("\\.cpp$", ".o", basename(core)))
     ok <- unlist(parallel::mclapply(seq_along(core), function(i) {
-      system2("g++", c(flags, "-fopenmp", "-w", paste0("-I", shQuote(inc)), "-c", shQuote(core[i]),
+      system2("g++", c(flags, pkg_flags, "-w", paste0("-I", shQuote(inc)), "-c", shQuote(core[i]),
                        "-o", shQuote(objs[i])), stdout = FALSE, stderr = paste0(objs[i], ".log")) == 0
     }, mc.cores = 2))
     if (all(ok)) {
-      cmd <- c(flags, "-fopenmp", "-DPG_WITH_CORE", paste0("-I", shQuote(inc)), "-o",
+      cmd <- c(flags, pkg_flags, "-DPG_WITH_CORE", paste0("-I", shQuote(inc)), "-o",
                file.path(dir, "floor"), shQuote(src), shQuote(objs))
     } else {
       with_core <- FALSE
@@ -257,7 +266,8 @@ local({
          med_ms = as.numeric(field(l, "median_ms_per_test")),
          p = if (grepl(" p=", l)) as.numeric(strsplit(field(l, "p"), ";", fixed = TRUE)[[1]]))
   })
-  if (with_core) floor_note <<- sprintf("core built from %s", core_dir)
+  if (with_core) floor_note <<- sprintf("core built from %s with g++ %s", core_dir,
+                                       paste(c(flags, pkg_flags), collapse = " "))
 })
 
 # ---- table --------------------------------------------------------------------
