@@ -52,8 +52,13 @@ cpu <- tryCatch({
 has_share <- "share_permutations" %in% names(formals(propgrad::property_test))
 cat("propgrad shuffle benchmark (issue 15)\n")
 cat(sprintf("  machine: parallel::detectCores() = %s, CPU: %s\n", parallel::detectCores(), cpu))
-cat(sprintf("  %s; propgrad %s from %s\n", R.version.string, packageVersion("propgrad"),
-            dirname(dirname(system.file(package = "propgrad")))))
+rev <- tryCatch(suppressWarnings(system2("git", c("-C", shQuote(script_dir), "log", "-1",
+                                                   "--format=%h"), stdout = TRUE, stderr = FALSE)),
+                error = function(e) character())
+cat(sprintf("  %s; propgrad %s from %s; source tree %s%s\n", R.version.string,
+            packageVersion("propgrad"), dirname(system.file(package = "propgrad")),
+            normalizePath(file.path(script_dir, "..")),
+            if (length(rev) == 1) sprintf(" (git %s)", rev) else ""))
 cat(sprintf("  load average at start: %s\n", loadavg()))
 cat(sprintf("  N = %d steps, K = %s shuffles, %d series, seed %d; %d round-robin rounds\n\n",
             N_STEPS, format(K, big.mark = ","), N_SERIES, SEED, REPS))
