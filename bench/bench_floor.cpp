@@ -26,6 +26,7 @@
 // Output, one line per method, key=value:
 //   method=<name> n=<N> k=<K> series=<S> reps=<R> min_ms_per_test=...
 //   median_ms_per_test=... min_ns_per_element=... median_ns_per_element=...
+//   min_cpu_ms_per_test=... (wall-clock times, then the least CPU time)
 // plus, for the core, mean_p=... and p=<p1>;<p2>;... (for comparison with R;
 // the stream keys differ from R's, so the p-values agree only in distribution).
 #include <algorithm>
@@ -34,6 +35,8 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
+#include <map>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -206,8 +209,16 @@ void swap_only(double* a, std::size_t n, const uint8_t* idx) {
   }
 }
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+// Wall and CPU time of one timed block; the CPU time (std::clock, the
+// process's) is what other jobs on a shared machine disturb least.
+struct Timer {
+  std::chrono::steady_clock::time_point wall = std::chrono::steady_clock::now();
+  std::clock_t cpu = std::clock();
+};
+std::vector<double> cpu_secs;  // CPU seconds of the block just timed
+double seconds_since(const Timer& t0) {
+  cpu_secs.push_back(double(std::clock() - t0.cpu) / CLOCKS_PER_SEC);
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0.wall).count();
 }
 
 double median(std::vector<double> v) {
@@ -262,15 +273,16 @@ std::vector<Series> simulate_series(std::size_t s, std::size_t n, uint64_t seed)
   return out;
 }
 
-void report(const char* name, const std::vector<double>& secs, std::size_t s, std::size_t n,
-            long k, const std::string& extra) {
+void report(const char* name, const std::vector<double>& secs, const std::vector<double>& cpu,
+            std::size_t s, std::size_t n, long k, const std::string& extra) {
   const double tests = double(s), elems = double(s) * double(k) * double(n);
   const double mn = *std::min_element(secs.begin(), secs.end()), md = median(secs);
+  const double cmn = *std::min_element(cpu.begin(), cpu.end());
   std::printf(
       "method=%s n=%zu k=%ld series=%zu reps=%zu min_ms_per_test=%.5f median_ms_per_test=%.5f "
-      "min_ns_per_element=%.4f median_ns_per_element=%.4f%s\n",
+      "min_ns_per_element=%.4f median_ns_per_element=%.4f min_cpu_ms_per_test=%.5f%s\n",
       name, n, k, s, secs.size(), 1e3 * mn / tests, 1e3 * md / tests, 1e9 * mn / elems,
-      1e9 * md / elems, extra.c_str());
+      1e9 * md / elems, 1e3 * cmn / tests, extra.c_str());
   std::fflush(stdout);
 }
 
@@ -291,6 +303,7 @@ int main(int argc, char** argv) {
   }
 
   std::vector<double> t32, tpair, t16, t4, tswap, tcore;
+  std::map<const std::vector<double>*, std::vector<double>> cpu;  // CPU seconds per method
   // Index table for swap_only: 256 shuffles' draws (n <= 256 for uint8).
   std::vector<uint8_t> table;
   const bool have_table = n <= 256;
@@ -308,43 +321,46 @@ int main(int argc, char** argv) {
     // fy32
     {
       std::vector<Series> work = series;
-      auto t0 = std::chrono::steady_clock::now();
+      Timer t0;
       for (std::size_t i = 0; i < s; ++i) {
         Xoshiro rng(seed * 1000003u + i);
         double* a = work[i].y.data();
         for (long b = 0; b < k; ++b) fy32(a, n, rng);
       }
       t32.push_back(seconds_since(t0));
+      cpu[&t32].push_back(cpu_secs.back());
       for (const auto& w : work) checksum += w.y[0];
     }
     // fy_pair
     {
       std::vector<Series> work = series;
-      auto t0 = std::chrono::steady_clock::now();
+      Timer t0;
       for (std::size_t i = 0; i < s; ++i) {
         Xoshiro rng(seed * 1000003u + i);
         double* a = work[i].y.data();
         for (long b = 0; b < k; ++b) fy_pair(a, n, rng);
       }
       tpair.push_back(seconds_since(t0));
+      cpu[&tpair].push_back(cpu_secs.back());
       for (const auto& w : work) checksum += w.y[0];
     }
     // fy16
     if (n <= 65536) {
       std::vector<Series> work = series;
-      auto t0 = std::chrono::steady_clock::now();
+      Timer t0;
       for (std::size_t i = 0; i < s; ++i) {
         Xoshiro rng(seed * 1000003u + i);
         double* a = work[i].y.data();
         for (long b = 0; b < k; ++b) fy16(a, n, rng);
       }
       t16.push_back(seconds_since(t0));
+      cpu[&t16].push_back(cpu_secs.back());
       for (const auto& w : work) checksum += w.y[0];
     }
     // fy32_x4: series in groups of four (a last partial group reuses arrays)
     {
       std::vector<Series> work = series;
-      auto t0 = std::chrono::steady_clock::now();
+      Timer t0;
       for (std::size_t i = 0; i < s; i += 4) {
         double* a[4];
         Xoshiro rng[4] = {Xoshiro(seed * 1000003u + i), Xoshiro(seed * 1000003u + i + 1),
@@ -354,17 +370,19 @@ int main(int argc, char** argv) {
       }
       // Time per series: a partial last group counts as the series it holds.
       t4.push_back(seconds_since(t0) * double(s) / double((s + 3) / 4 * 4));
+      cpu[&t4].push_back(cpu_secs.back() * double(s) / double((s + 3) / 4 * 4));
       for (const auto& w : work) checksum += w.y[0];
     }
     // swap_only
     if (have_table) {
       std::vector<Series> work = series;
-      auto t0 = std::chrono::steady_clock::now();
+      Timer t0;
       for (std::size_t i = 0; i < s; ++i) {
         double* a = work[i].y.data();
         for (long b = 0; b < k; ++b) swap_only(a, n, &table[(b & 255) * (n + 1)]);
       }
       tswap.push_back(seconds_since(t0));
+      cpu[&tswap].push_back(cpu_secs.back());
       for (const auto& w : work) checksum += w.y[0];
     }
 #ifdef PG_WITH_CORE
@@ -373,7 +391,7 @@ int main(int argc, char** argv) {
       opt.n_perm = k;
       opt.seed = seed;
       propgrad::StopSignal stop;
-      auto t0 = std::chrono::steady_clock::now();
+      Timer t0;
       for (std::size_t i = 0; i < s; ++i) {
         propgrad::SeriesData d;
         d.y = series[i].y.data();
@@ -384,14 +402,15 @@ int main(int argc, char** argv) {
         p[i] = propgrad::shuffle_series(d, opt, nullptr, stop, true).p_value;
       }
       tcore.push_back(seconds_since(t0));
+      cpu[&tcore].push_back(cpu_secs.back());
     }
 #endif
   }
-  report("fy32", t32, s, n, k, "");
-  report("fy_pair", tpair, s, n, k, "");
-  if (!t16.empty()) report("fy16", t16, s, n, k, "");
-  report("fy32_x4", t4, s, n, k, "");
-  if (have_table) report("swap_only", tswap, s, n, k, "");
+  report("fy32", t32, cpu[&t32], s, n, k, "");
+  report("fy_pair", tpair, cpu[&tpair], s, n, k, "");
+  if (!t16.empty()) report("fy16", t16, cpu[&t16], s, n, k, "");
+  report("fy32_x4", t4, cpu[&t4], s, n, k, "");
+  if (have_table) report("swap_only", tswap, cpu[&tswap], s, n, k, "");
 #ifdef PG_WITH_CORE
   {
     double sum = 0.0;
@@ -404,7 +423,7 @@ int main(int argc, char** argv) {
     }
     char extra[64];
     std::snprintf(extra, sizeof extra, " mean_p=%.6f", sum / double(s));
-    report("core_shuffle_series", tcore, s, n, k, std::string(extra) + " p=" + ps);
+    report("core_shuffle_series", tcore, cpu[&tcore], s, n, k, std::string(extra) + " p=" + ps);
   }
 #endif
   std::printf("checksum=%.6g\n", checksum);

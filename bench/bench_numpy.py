@@ -16,7 +16,8 @@
 # the K shuffles) for the plus-one p-value; scipy reports its own two-sided
 # p (twice the smaller one-sided p). Only the tests are timed (not the start,
 # the imports or reading the CSV). For each method it prints one line
-#   method=<name> seconds=<elapsed> series=<m> k=<K> p=<p1>;<p2>;...
+#   method=<name> seconds=<elapsed> cpu_seconds=<process CPU time> series=<m>
+#   k=<K> p=<p1>;<p2>;...
 # and first a line "versions python=... numpy=... scipy=...". Run with
 # Debian's /usr/bin/python3 (python3-numpy, python3-scipy); usage:
 #   bench_numpy.py CSV K SEED METHOD:M [METHOD:M ...]
@@ -126,14 +127,14 @@ def main():
         rng = np.random.default_rng(seed)
         fun = METHODS[name]
         try:
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), time.process_time()
             p = [fun(t, y, k, rng) for t, y in series[:m]]
-            elapsed = time.perf_counter() - start
+            elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
         except Exception as e:  # a missing or too old scipy: say so, go on
             print("method=%s error=%s" % (name, repr(e).replace("\n", " ")), flush=True)
             continue
-        print("method=%s seconds=%.6f series=%d k=%d p=%s" %
-              (name, elapsed, m, k, ";".join("%.6g" % v for v in p)), flush=True)
+        print("method=%s seconds=%.6f cpu_seconds=%.6f series=%d k=%d p=%s" %
+              (name, elapsed, cpu, m, k, ";".join("%.6g" % v for v in p)), flush=True)
 
 
 if __name__ == "__main__":
