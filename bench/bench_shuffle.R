@@ -14,10 +14,11 @@
 # noise), which the output says. It then builds bench/bench_floor.cpp with
 # g++ -O2 (and, unless PG_BENCH_CORE=0, propgrad's C++ core beside it) and
 # times the floor: a bare Fisher-Yates shuffle, and shuffle_series() without
-# R. It prints min and median ms per test, ns per shuffled element
-# (time / (K N)), ratios to propgrad at 1 thread, the targets of issue 15,
-# and the mean p-value of every method on the same series (a loose check
-# that nobody times a wrong computation). Usage: see bench/README.md.
+# R. It prints min and median wall-clock ms per test, the least CPU time,
+# ns per shuffled element (time / (K N)), ratios to propgrad at 1 thread,
+# the targets of issue 15, and the mean p-value of every method on the same
+# series (a loose check that nobody times a wrong computation). Usage: see
+# bench/README.md.
 
 suppressPackageStartupMessages(library(propgrad))
 options(width = 250)
