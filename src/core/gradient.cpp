@@ -119,8 +119,15 @@ void GradientStencil::build_three_point(const std::vector<double>& x, double per
     lo_[n - 1] = -1.0 / hn;
     mid_[n - 1] = 1.0 / hn;
   }
+  // On evenly spaced steps the middle weight is 0; steps from seq() differ
+  // in their last bits and leave a residue near 1e-14 of the outer weights,
+  // which is rounding, not geometry: it is set to 0, so such grids get the
+  // two-term rows (the same |row| to about 1e-14, and faster).
   mid_zero_ = true;
-  for (std::size_t i = 1; i + 1 < n; ++i) mid_zero_ = mid_zero_ && mid_[i] == 0.0;
+  for (std::size_t i = 1; i + 1 < n; ++i) {
+    if (std::abs(mid_[i]) <= 1e-12 * (std::abs(lo_[i]) + std::abs(hi_[i]))) mid_[i] = 0.0;
+    mid_zero_ = mid_zero_ && mid_[i] == 0.0;
+  }
 }
 
 void GradientStencil::build_local_polynomial(const std::vector<double>& x, double period,

@@ -8,7 +8,7 @@
 // permutation of a stream never depends on the ones before it, and the
 // words it uses are fixed by (seed, key, k): the same on every thread
 // count, schedule and instruction set (an AVX2 path and a portable path
-// compute the same integers; tests compare them). Version 1 (builds before
+// compute the same integers, as does an AVX-512 path; tests compare them). Version 1 (builds before
 // December 2026) reshuffled the previous order in place with two indices
 // per 64-bit draw: other, equally valid, permutations, at twice the cost.
 #pragma once
@@ -34,8 +34,12 @@ class PermutationSource {
   // plus fallback words for the rare rejections.
   void draw(uint32_t* j, std::size_t n);
 
-  // Tests switch the AVX2 path off to check that both give the same draws.
+  // Tests switch the vector paths off to check that all give the same
+  // draws: set_simd(false) is the portable code everywhere; set_simd_level
+  // caps the draws at 0 (portable), 1 (AVX2) or 2 (AVX-512, the default
+  // where the CPU has it). simd_active(): the AVX2 kernels are in use.
   static void set_simd(bool enabled);
+  static void set_simd_level(int level);
   static bool simd_active();
 
  private:

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -34,19 +35,19 @@ typedef long long v4i __attribute__((vector_size(32)));
 #define PROPGRAD_LOAD4(dst, p) std::memcpy(&(dst), (p), sizeof(v4d))
 
 // |row r| of four series into `g` (rows: the gathered step rows).
-#define PROPGRAD_SHARED_ROW(g, ROWS, LO, MID, HI, WIDTH, OFFSET, r)                       \
+#define PROPGRAD_SHARED_ROW(g, ROWS, LO, MID, HI, STRIDE, OFFSET, r)                      \
   do {                                                                                    \
-    const std::size_t w_ = (r) * (WIDTH) + (OFFSET);                                      \
+    const std::size_t w_ = (r) * (STRIDE) + (OFFSET);                                     \
     v4d a_, b_;                                                                           \
-    PROPGRAD_LOAD4(a_, (LO) + w_);                                                        \
+    PROPGRAD_LOAD4(a_, (LO) + w_);                                              \
     PROPGRAD_LOAD4(b_, (ROWS)[(r) - 1] + (OFFSET));                                       \
     g = a_ * b_;                                                                          \
     if (MID) {                                                                            \
-      PROPGRAD_LOAD4(a_, (MID) + w_);                                                     \
+      PROPGRAD_LOAD4(a_, (MID) + w_);                                           \
       PROPGRAD_LOAD4(b_, (ROWS)[(r)] + (OFFSET));                                         \
       g = g + a_ * b_;                                                                    \
     }                                                                                     \
-    PROPGRAD_LOAD4(a_, (HI) + w_);                                                        \
+    PROPGRAD_LOAD4(a_, (HI) + w_);                                              \
     PROPGRAD_LOAD4(b_, (ROWS)[(r) + 1] + (OFFSET));                                       \
     g = g + a_ * b_;                                                                      \
     g = reinterpret_cast<v4d>(reinterpret_cast<v4i>(g) & abs_mask);                       \
@@ -55,7 +56,7 @@ typedef long long v4i __attribute__((vector_size(32)));
 // One block of four series: the eight sums of every interior row, combined.
 // A macro so the portable and the AVX2 function share one text (vector
 // values never cross a function boundary, whose ABI differs between them).
-#define PROPGRAD_SHARED_BLOCK(ROWS, LO, MID, HI, N, WIDTH, OFFSET, OUT)                          \
+#define PROPGRAD_SHARED_BLOCK(ROWS, LO, MID, HI, N, STRIDE, OFFSET, OUT)                          \
   do {                                                                                           \
     const v4i abs_mask = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL, 0x7fffffffffffffffLL,     \
                           0x7fffffffffffffffLL};                                                 \
@@ -65,28 +66,31 @@ typedef long long v4i __attribute__((vector_size(32)));
     std::size_t r = 1;                                                                           \
     for (; r + 8 < (N); r += 8) {                                                                \
       for (int k = 0; k < 8; ++k) {                                                              \
-        PROPGRAD_SHARED_ROW(g, ROWS, LO, MID, HI, WIDTH, OFFSET, r + k);                         \
+        PROPGRAD_SHARED_ROW(g, ROWS, LO, MID, HI, STRIDE, OFFSET, r + k);                         \
         acc[k] = acc[k] + g;                                                                     \
       }                                                                                          \
     }                                                                                            \
     for (; r + 1 < (N); ++r) {                                                                   \
-      PROPGRAD_SHARED_ROW(g, ROWS, LO, MID, HI, WIDTH, OFFSET, r);                               \
+      PROPGRAD_SHARED_ROW(g, ROWS, LO, MID, HI, STRIDE, OFFSET, r);                               \
       acc[(r - 1) & 7] = acc[(r - 1) & 7] + g;                                                   \
     }                                                                                            \
     const v4d sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])); \
     std::memcpy((OUT), &sum, sizeof sum);                                                        \
   } while (0)
 
+// Blocks of four series up to `width`; rows are `stride` doubles apart.
 void interior_blocks_portable(const double* const* rows, const double* lo, const double* mid,
-                              const double* hi, std::size_t n, std::size_t width, double* out) {
-  for (std::size_t o = 0; o < width; o += 4) PROPGRAD_SHARED_BLOCK(rows, lo, mid, hi, n, width, o, out + o);
+                              const double* hi, std::size_t n, std::size_t stride,
+                              std::size_t width, double* out) {
+  for (std::size_t o = 0; o < width; o += 4) PROPGRAD_SHARED_BLOCK(rows, lo, mid, hi, n, stride, o, out + o);
 }
 
 #ifdef PROPGRAD_AVX2_DISPATCH
 __attribute__((target("avx2"))) void interior_blocks_avx2(const double* const* rows, const double* lo,
                                                           const double* mid, const double* hi,
-                                                          std::size_t n, std::size_t width, double* out) {
-  for (std::size_t o = 0; o < width; o += 4) PROPGRAD_SHARED_BLOCK(rows, lo, mid, hi, n, width, o, out + o);
+                                                          std::size_t n, std::size_t stride,
+                                                          std::size_t width, double* out) {
+  for (std::size_t o = 0; o < width; o += 4) PROPGRAD_SHARED_BLOCK(rows, lo, mid, hi, n, stride, o, out + o);
 }
 #endif
 
@@ -99,11 +103,18 @@ bool SharedGradKernel::usable(const SeriesStatistic& stat) {
 
 SharedGradKernel::SharedGradKernel(const std::vector<const SeriesData*>& series,
                                    const std::vector<const SeriesStatistic*>& stats)
-    : n_(series.empty() ? 0 : series[0]->n), count_(series.size()), width_((series.size() + 3) / 4 * 4) {
-  y_.assign(n_ * width_, 0.0);
-  lo_.assign(n_ * width_, 0.0);
-  mid_.assign(n_ * width_, 0.0);
-  hi_.assign(n_ * width_, 0.0);
+    : n_(series.empty() ? 0 : series[0]->n), count_(series.size()), width_((series.size() + 3) / 4 * 4),
+      stride_((series.size() + 7) / 8 * 8) {
+  // Rows start on 64-byte boundaries, so no 4-double load splits a cache line.
+  auto place = [&](std::vector<double>& storage) {
+    storage.assign(n_ * stride_ + 8, 0.0);
+    const auto address = reinterpret_cast<std::uintptr_t>(storage.data());
+    return storage.data() + ((64 - address % 64) % 64) / sizeof(double);
+  };
+  y_ = place(y_store_);
+  lo_ = place(lo_store_);
+  mid_ = place(mid_store_);
+  hi_ = place(hi_store_);
   end_weights_.resize(6 * count_);
   end_neighbours_.resize(2 * count_);
   for (std::size_t s = 0; s < count_; ++s) {
@@ -113,10 +124,10 @@ SharedGradKernel::SharedGradKernel(const std::vector<const SeriesData*>& series,
     }
     has_mid_ = has_mid_ || rows.interior_mid != nullptr;
     for (std::size_t i = 0; i < n_; ++i) {
-      y_[i * width_ + s] = series[s]->y[i];
-      lo_[i * width_ + s] = rows.lo[i];
-      mid_[i * width_ + s] = rows.mid[i];
-      hi_[i * width_ + s] = rows.hi[i];
+      y_[i * stride_ + s] = series[s]->y[i];
+      lo_[i * stride_ + s] = rows.lo[i];
+      mid_[i * stride_ + s] = rows.mid[i];
+      hi_[i * stride_ + s] = rows.hi[i];
     }
     const double ends[6] = {rows.lo[0], rows.mid[0], rows.hi[0],
                             rows.lo[n_ - 1], rows.mid[n_ - 1], rows.hi[n_ - 1]};
@@ -127,21 +138,21 @@ SharedGradKernel::SharedGradKernel(const std::vector<const SeriesData*>& series,
 }
 
 void SharedGradKernel::evaluate(const uint32_t* order, double* values, Workspace& work) const {
-  const std::size_t n = n_, w = width_;
+  const std::size_t n = n_, w = width_, stride = stride_;
   work.rows.resize(n);
   work.interior.resize(w);
   const double** rows = work.rows.data();
   double* interior = work.interior.data();
-  for (std::size_t i = 0; i < n; ++i) rows[i] = y_.data() + static_cast<std::size_t>(order[i]) * w;
-  const double* mid = has_mid_ ? mid_.data() : nullptr;
+  for (std::size_t i = 0; i < n; ++i) rows[i] = y_ + static_cast<std::size_t>(order[i]) * stride;
+  const double* mid = has_mid_ ? mid_ : nullptr;
 #ifdef PROPGRAD_AVX2_DISPATCH
   if (PermutationSource::simd_active()) {
-    interior_blocks_avx2(rows, lo_.data(), mid, hi_.data(), n, w, interior);
+    interior_blocks_avx2(rows, lo_, mid, hi_, n, stride, w, interior);
   } else {
-    interior_blocks_portable(rows, lo_.data(), mid, hi_.data(), n, w, interior);
+    interior_blocks_portable(rows, lo_, mid, hi_, n, stride, w, interior);
   }
 #else
-  interior_blocks_portable(rows, lo_.data(), mid, hi_.data(), n, w, interior);
+  interior_blocks_portable(rows, lo_, mid, hi_, n, stride, w, interior);
 #endif
   for (std::size_t s = 0; s < count_; ++s) {
     const double* e = &end_weights_[6 * s];

@@ -44,8 +44,15 @@ class SharedGradKernel {
   void evaluate(const uint32_t* order, double* values, Workspace& work) const;
 
  private:
-  std::size_t n_ = 0, count_ = 0, width_ = 0;  // width_: count_ rounded up to 4
-  std::vector<double> y_, lo_, mid_, hi_;      // n_ x width_, row-major
+  SharedGradKernel(const SharedGradKernel&) = delete;  // holds pointers into itself
+  SharedGradKernel& operator=(const SharedGradKernel&) = delete;
+
+  std::size_t n_ = 0, count_ = 0;
+  std::size_t width_ = 0;   // count_ rounded up to 4: the series computed
+  std::size_t stride_ = 0;  // count_ rounded up to 8: doubles per row (64 bytes)
+  // n_ x stride_, row-major, each row 64-byte aligned inside its storage.
+  std::vector<double> y_store_, lo_store_, mid_store_, hi_store_;
+  double *y_ = nullptr, *lo_ = nullptr, *mid_ = nullptr, *hi_ = nullptr;
   bool has_mid_ = false;
   std::vector<double> end_weights_;            // per series: row 0 and row n-1 (3 + 3)
   std::vector<std::size_t> end_neighbours_;    // per series: first_lo, last_hi

@@ -1,6 +1,6 @@
 // Tests of stream version 2 (src/core/permute.h) and the fixed-order sums
 // (src/core/kernels.h): draws pinned against an independent Python
-// transcription; the AVX2 and portable paths give the same draws (also
+// transcription; the AVX-512, AVX2 and portable paths give the same draws (also
 // across Lemire rejections, which a million positions make certain) and the
 // same sums bit for bit; every draw is in range; inside-out shuffles are
 // permutations, uniform over all 4! orders by a chi-square check; and the
@@ -27,9 +27,11 @@ struct SimdGuard {
   ~SimdGuard() { PermutationSource::set_simd(true); }
 };
 
-std::vector<uint32_t> draws(uint64_t seed, uint64_t key, std::size_t n, int count, bool simd) {
+// level: 0 portable, 1 AVX2, 2 AVX-512 (each where the CPU has it, else
+// the next lower path).
+std::vector<uint32_t> draws(uint64_t seed, uint64_t key, std::size_t n, int count, int level) {
   SimdGuard guard;
-  PermutationSource::set_simd(simd);
+  PermutationSource::set_simd_level(level);
   PermutationSource source(seed, key);
   std::vector<uint32_t> all, j(n);
   for (int k = 0; k < count; ++k) {
@@ -48,15 +50,17 @@ TEST(Permute, PinnedDraws) {
   const std::vector<uint32_t> expected = {
       0, 1, 0, 0, 1, 2, 1, 3, 8, 2, 5, 10, 6, 2, 8, 13, 4, 5, 8, 7,
       0, 1, 1, 2, 0, 3, 5, 3, 8, 2, 6, 5, 1, 9, 6, 3, 9, 1, 0, 13};
-  EXPECT_EQ(draws(42, propgrad::stream_key("a"), 20, 2, true), expected);
-  EXPECT_EQ(draws(42, propgrad::stream_key("a"), 20, 2, false), expected);
+  for (int level = 0; level <= 2; ++level) {
+    EXPECT_EQ(draws(42, propgrad::stream_key("a"), 20, 2, level), expected) << "level " << level;
+  }
   EXPECT_EQ(propgrad::kStreamVersion, 2);
 }
 
 TEST(Permute, PathsAgreeAndStayInRange) {
   for (std::size_t n : {1u, 2u, 3u, 8u, 9u, 16u, 17u, 18u, 33u, 100u, 257u, 1000u}) {
-    const auto a = draws(7, n, n, 50, true), b = draws(7, n, n, 50, false);
-    ASSERT_EQ(a, b) << "n = " << n;
+    const auto a = draws(7, n, n, 50, 2), b = draws(7, n, n, 50, 1), c = draws(7, n, n, 50, 0);
+    ASSERT_EQ(a, c) << "n = " << n;
+    ASSERT_EQ(b, c) << "n = " << n;
     for (std::size_t k = 0; k < a.size(); ++k) ASSERT_LE(a[k], k % n) << "n = " << n;
   }
 }
@@ -65,7 +69,9 @@ TEST(Permute, PathsAgreeAndStayInRange) {
 // and some are rejected and redrawn: both paths must redraw the same way.
 TEST(Permute, RejectionsAreRedrawnAlike) {
   const std::size_t n = 1000000;
-  EXPECT_EQ(draws(3, 4, n, 2, true), draws(3, 4, n, 2, false));
+  const auto portable = draws(3, 4, n, 2, 0);
+  EXPECT_EQ(draws(3, 4, n, 2, 1), portable);
+  EXPECT_EQ(draws(3, 4, n, 2, 2), portable);
 }
 
 TEST(Permute, InsideOutGivesUniformPermutations) {
@@ -93,10 +99,10 @@ TEST(Permute, InsideOutGivesUniformPermutations) {
 }
 
 TEST(Permute, DifferentKeysGiveDifferentStreams) {
-  EXPECT_NE(draws(1, 1, 50, 1, true), draws(1, 2, 50, 1, true));
-  EXPECT_NE(draws(1, 1, 50, 1, true), draws(2, 1, 50, 1, true));
+  EXPECT_NE(draws(1, 1, 50, 1, 2), draws(1, 2, 50, 1, 2));
+  EXPECT_NE(draws(1, 1, 50, 1, 2), draws(2, 1, 50, 1, 2));
   // Consecutive permutations of one stream differ.
-  const auto two = draws(1, 1, 50, 2, true);
+  const auto two = draws(1, 1, 50, 2, 2);
   EXPECT_FALSE(std::equal(two.begin(), two.begin() + 50, two.begin() + 50));
 }
 
