@@ -35,9 +35,9 @@ typedef long long v4i __attribute__((vector_size(32)));
 #define PROPGRAD_LOAD4(dst, p) std::memcpy(&(dst), (p), sizeof(v4d))
 
 // |row r| of four series into `g` (rows: the gathered step rows).
-#define PROPGRAD_SHARED_ROW(g, ROWS, LO, MID, HI, STRIDE, OFFSET, r)                      \
+#define PROPGRAD_SHARED_ROW(g, ROWS, LO, MID, HI, WSTRIDE, WOFFSET, OFFSET, r)           \
   do {                                                                                    \
-    const std::size_t w_ = (r) * (STRIDE) + (OFFSET);                                     \
+    const std::size_t w_ = (r) * (WSTRIDE) + (WOFFSET);                                   \
     v4d a_, b_;                                                                           \
     PROPGRAD_LOAD4(a_, (LO) + w_);                                              \
     PROPGRAD_LOAD4(b_, (ROWS)[(r) - 1] + (OFFSET));                                       \
@@ -56,7 +56,7 @@ typedef long long v4i __attribute__((vector_size(32)));
 // One block of four series: the eight sums of every interior row, combined.
 // A macro so the portable and the AVX2 function share one text (vector
 // values never cross a function boundary, whose ABI differs between them).
-#define PROPGRAD_SHARED_BLOCK(ROWS, LO, MID, HI, N, STRIDE, OFFSET, OUT)                          \
+#define PROPGRAD_SHARED_BLOCK(ROWS, LO, MID, HI, N, WSTRIDE, WOFFSET, OFFSET, OUT)                          \
   do {                                                                                           \
     const v4i abs_mask = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL, 0x7fffffffffffffffLL,     \
                           0x7fffffffffffffffLL};                                                 \
@@ -66,31 +66,37 @@ typedef long long v4i __attribute__((vector_size(32)));
     std::size_t r = 1;                                                                           \
     for (; r + 8 < (N); r += 8) {                                                                \
       for (int k = 0; k < 8; ++k) {                                                              \
-        PROPGRAD_SHARED_ROW(g, ROWS, LO, MID, HI, STRIDE, OFFSET, r + k);                         \
+        PROPGRAD_SHARED_ROW(g, ROWS, LO, MID, HI, WSTRIDE, WOFFSET, OFFSET, r + k);                         \
         acc[k] = acc[k] + g;                                                                     \
       }                                                                                          \
     }                                                                                            \
     for (; r + 1 < (N); ++r) {                                                                   \
-      PROPGRAD_SHARED_ROW(g, ROWS, LO, MID, HI, STRIDE, OFFSET, r);                               \
+      PROPGRAD_SHARED_ROW(g, ROWS, LO, MID, HI, WSTRIDE, WOFFSET, OFFSET, r);                               \
       acc[(r - 1) & 7] = acc[(r - 1) & 7] + g;                                                   \
     }                                                                                            \
     const v4d sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7])); \
     std::memcpy((OUT), &sum, sizeof sum);                                                        \
   } while (0)
 
-// Blocks of four series up to `width`; rows are `stride` doubles apart.
+// Blocks of four series up to `width`. A row of weights is `wstride`
+// doubles long: the rows' stride, or 4 when one stencil serves every series
+// (its weights then repeat four times and every block reads the same ones).
 void interior_blocks_portable(const double* const* rows, const double* lo, const double* mid,
-                              const double* hi, std::size_t n, std::size_t stride,
+                              const double* hi, std::size_t n, std::size_t wstride,
                               std::size_t width, double* out) {
-  for (std::size_t o = 0; o < width; o += 4) PROPGRAD_SHARED_BLOCK(rows, lo, mid, hi, n, stride, o, out + o);
+  for (std::size_t o = 0; o < width; o += 4) {
+    PROPGRAD_SHARED_BLOCK(rows, lo, mid, hi, n, wstride, wstride == 4 ? 0 : o, o, out + o);
+  }
 }
 
 #ifdef PROPGRAD_AVX2_DISPATCH
 __attribute__((target("avx2"))) void interior_blocks_avx2(const double* const* rows, const double* lo,
                                                           const double* mid, const double* hi,
-                                                          std::size_t n, std::size_t stride,
+                                                          std::size_t n, std::size_t wstride,
                                                           std::size_t width, double* out) {
-  for (std::size_t o = 0; o < width; o += 4) PROPGRAD_SHARED_BLOCK(rows, lo, mid, hi, n, stride, o, out + o);
+  for (std::size_t o = 0; o < width; o += 4) {
+    PROPGRAD_SHARED_BLOCK(rows, lo, mid, hi, n, wstride, wstride == 4 ? 0 : o, o, out + o);
+  }
 }
 #endif
 
@@ -106,15 +112,28 @@ SharedGradKernel::SharedGradKernel(const std::vector<const SeriesData*>& series,
     : n_(series.empty() ? 0 : series[0]->n), count_(series.size()), width_((series.size() + 3) / 4 * 4),
       stride_((series.size() + 7) / 8 * 8) {
   // Rows start on 64-byte boundaries, so no 4-double load splits a cache line.
-  auto place = [&](std::vector<double>& storage) {
-    storage.assign(n_ * stride_ + 8, 0.0);
+  auto place = [&](std::vector<double>& storage, std::size_t per_row) {
+    storage.assign(n_ * per_row + 8, 0.0);
     const auto address = reinterpret_cast<std::uintptr_t>(storage.data());
     return storage.data() + ((64 - address % 64) % 64) / sizeof(double);
   };
-  y_ = place(y_store_);
-  lo_ = place(lo_store_);
-  mid_ = place(mid_store_);
-  hi_ = place(hi_store_);
+  // One stencil for every series (the usual case: one grid) keeps its
+  // weights once, four times over: the group's data then stay in L1.
+  bool uniform = true;
+  GradientStencil::ThreePoint first{};
+  for (std::size_t s = 0; s < count_ && uniform; ++s) {
+    GradientStencil::ThreePoint rows;
+    if (!stats[s]->stencil().three_point(rows)) break;
+    if (s == 0) first = rows;
+    const std::size_t bytes = n_ * sizeof(double);
+    uniform = std::memcmp(rows.lo, first.lo, bytes) == 0 && std::memcmp(rows.mid, first.mid, bytes) == 0 &&
+              std::memcmp(rows.hi, first.hi, bytes) == 0;
+  }
+  weight_stride_ = uniform ? 4 : stride_;
+  y_ = place(y_store_, stride_);
+  lo_ = place(lo_store_, weight_stride_);
+  mid_ = place(mid_store_, weight_stride_);
+  hi_ = place(hi_store_, weight_stride_);
   end_weights_.resize(6 * count_);
   end_neighbours_.resize(2 * count_);
   for (std::size_t s = 0; s < count_; ++s) {
@@ -125,9 +144,10 @@ SharedGradKernel::SharedGradKernel(const std::vector<const SeriesData*>& series,
     has_mid_ = has_mid_ || rows.interior_mid != nullptr;
     for (std::size_t i = 0; i < n_; ++i) {
       y_[i * stride_ + s] = series[s]->y[i];
-      lo_[i * stride_ + s] = rows.lo[i];
-      mid_[i * stride_ + s] = rows.mid[i];
-      hi_[i * stride_ + s] = rows.hi[i];
+      if (weight_stride_ == 4 && s >= 4) continue;  // the four copies are written
+      lo_[i * weight_stride_ + s] = rows.lo[i];
+      mid_[i * weight_stride_ + s] = rows.mid[i];
+      hi_[i * weight_stride_ + s] = rows.hi[i];
     }
     const double ends[6] = {rows.lo[0], rows.mid[0], rows.hi[0],
                             rows.lo[n_ - 1], rows.mid[n_ - 1], rows.hi[n_ - 1]};
@@ -147,12 +167,12 @@ void SharedGradKernel::evaluate(const uint32_t* order, double* values, Workspace
   const double* mid = has_mid_ ? mid_ : nullptr;
 #ifdef PROPGRAD_AVX2_DISPATCH
   if (PermutationSource::simd_active()) {
-    interior_blocks_avx2(rows, lo_, mid, hi_, n, stride, w, interior);
+    interior_blocks_avx2(rows, lo_, mid, hi_, n, weight_stride_, w, interior);
   } else {
-    interior_blocks_portable(rows, lo_, mid, hi_, n, stride, w, interior);
+    interior_blocks_portable(rows, lo_, mid, hi_, n, weight_stride_, w, interior);
   }
 #else
-  interior_blocks_portable(rows, lo_, mid, hi_, n, stride, w, interior);
+  interior_blocks_portable(rows, lo_, mid, hi_, n, weight_stride_, w, interior);
 #endif
   for (std::size_t s = 0; s < count_; ++s) {
     const double* e = &end_weights_[6 * s];

@@ -50,6 +50,7 @@ class SharedGradKernel {
   std::size_t n_ = 0, count_ = 0;
   std::size_t width_ = 0;   // count_ rounded up to 4: the series computed
   std::size_t stride_ = 0;  // count_ rounded up to 8: doubles per row (64 bytes)
+  std::size_t weight_stride_ = 0;  // stride_, or 4 when every series has the same stencil
   // n_ x stride_, row-major, each row 64-byte aligned inside its storage.
   std::vector<double> y_store_, lo_store_, mid_store_, hi_store_;
   double *y_ = nullptr, *lo_ = nullptr, *mid_ = nullptr, *hi_ = nullptr;
