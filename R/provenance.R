@@ -52,9 +52,17 @@ new_provenance <- function(models = NULL, preprocess = NULL, intervention = NULL
 # torch = FALSE: for results that involved no LibTorch (property_test() on a
 # data frame), without asking LibTorch anything.
 software_versions <- function(torch = TRUE) {
-  c(propgrad = as.character(utils::packageVersion("propgrad")),
+  c(propgrad = propgrad_version(),
     R = paste(R.version$major, R.version$minor, sep = "."),
     LibTorch = if (torch) { if (has_torch()) pg_torch_info()$version else NA_character_ })
+}
+
+# Read once per session: utils::packageVersion() reads the installed
+# DESCRIPTION from disk on every call, a millisecond per property_test().
+version_cache <- new.env(parent = emptyenv())
+propgrad_version <- function() {
+  if (is.null(version_cache$propgrad)) version_cache$propgrad <- as.character(utils::packageVersion("propgrad"))
+  version_cache$propgrad
 }
 
 sha256_file <- function(path) digest::digest(file = path, algo = "sha256")
