@@ -106,7 +106,7 @@
 #'   (Blackman and Vigna 2021) keyed by the seed and the series' data,
 #'   bounded without bias by Lemire's (2019) method: propgrad's shuffle
 #'   stream version 2 (recorded in the result, its settings and
-#'   [pg_methods()]). Results are identical on every thread count and
+#'   [pg_methods()]). Results are identical on every thread count and x86-64
 #'   machine; builds before December 2026 used stream version 1 and give
 #'   other, equally valid, Monte Carlo p-values for the same seed.
 #' @param nthreads Threads; default [pg_threads()] (the option

@@ -229,7 +229,7 @@ local({
              data_file)
   flags <- c("-O2", "-std=gnu++17", "-DNDEBUG")
   # The package's own compiler flags for the core (PKG_CXXFLAGS in
-  # src/Makevars.in, e.g. -ffp-contract=off), OpenMP made explicit.
+  # src/Makevars.in), OpenMP made explicit.
   pkg_flags <- tryCatch({
     mk <- grep("^PKG_CXXFLAGS *=", readLines(file.path(core_dir, "..", "Makevars.in")), value = TRUE)
     if (!length(mk)) stop("no PKG_CXXFLAGS")
