@@ -128,6 +128,6 @@ report_provenance <- function(tests, bootstrap_seed) {
   rbind(rows, data.frame(
     item = c("bootstrap seed (study summary)", "report rendered with"),
     value = c(format(bootstrap_seed, scientific = FALSE),
-              sprintf("propgrad %s, R %s, %s", utils::packageVersion("propgrad"),
+              sprintf("propgrad %s, R %s, %s", propgrad_version(),
                       paste(R.version$major, R.version$minor, sep = "."), format(Sys.Date())))))
 }

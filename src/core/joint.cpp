@@ -9,7 +9,6 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <numeric>
 #include <stdexcept>
 
 #include "permute.h"
@@ -30,8 +29,7 @@ bool joint_block(const std::vector<SeriesData>& series,
   const std::size_t m = series.size(), n = series[0].n;
   uint64_t block_state = static_cast<uint64_t>(block);
   PermutationSource source(opt.seed, kJointKey ^ splitmix64_next(block_state));
-  std::vector<uint32_t> identity(n), perm(n), draws(n);
-  std::iota(identity.begin(), identity.end(), 0u);
+  std::vector<uint32_t> perm(n), draws(n);
   std::vector<double> y, values(m);
   const int64_t first = block * kJointBlock;
   const int64_t count = std::min<int64_t>(kJointBlock, opt.n_perm - first);
@@ -41,7 +39,7 @@ bool joint_block(const std::vector<SeriesData>& series,
   for (int64_t k = 0; k < count; ++k) {
     if (poll.stop()) return false;
     source.draw(draws.data(), n);
-    permute_inside_out(identity.data(), perm.data(), draws.data(), n);
+    order_inside_out(perm.data(), draws.data(), n);
     for (std::size_t j = 0; j < m; ++j) {
       y.resize(series[j].n * series[j].d);
       gather_rows(series[j], perm.data(), y.data());

@@ -8,8 +8,7 @@
 
 #include "permute.h"
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(PROPGRAD_NO_SIMD)
-#define PROPGRAD_AVX2_DISPATCH 1
+#ifdef PROPGRAD_AVX2_DISPATCH
 #include <immintrin.h>
 #endif
 

@@ -9,8 +9,7 @@
 #include <cstring>
 #include <vector>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(PROPGRAD_NO_SIMD)
-#define PROPGRAD_AVX2_DISPATCH 1
+#ifdef PROPGRAD_AVX2_DISPATCH
 #include <immintrin.h>
 #endif
 
@@ -232,8 +231,7 @@ void PermutationSource::set_simd_level(int level) { simd_level.store(level); }
 
 bool PermutationSource::simd_active() {
 #ifdef PROPGRAD_AVX2_DISPATCH
-  static const bool has_avx2 = cpu_has_avx2();
-  return has_avx2 && simd_level.load(std::memory_order_relaxed) >= 1;
+  return cpu_has_avx2() && simd_level.load(std::memory_order_relaxed) >= 1;
 #else
   return false;
 #endif
@@ -246,8 +244,7 @@ void PermutationSource::draw(uint32_t* j, std::size_t n) {
   std::memcpy(saved, s_, sizeof saved);
   bool check = false;
 #ifdef PROPGRAD_AVX2_DISPATCH
-  static const bool has_avx512 = cpu_has_avx512();
-  if (has_avx512 && simd_level.load(std::memory_order_relaxed) >= 2) {
+  if (cpu_has_avx512() && simd_level.load(std::memory_order_relaxed) >= 2) {
     check = draw_avx512(s_, j, n);
   } else {
     check = simd_active() ? draw_avx2(s_, j, n) : draw_portable(s_, j, n);

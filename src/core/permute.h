@@ -17,6 +17,12 @@
 
 #include "rng.h"
 
+// The vector paths of the core (permute.cpp, kernels.cpp, shared.cpp) are
+// chosen at run time on x86-64 with GCC or clang.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(PROPGRAD_NO_SIMD)
+#define PROPGRAD_AVX2_DISPATCH 1
+#endif
+
 namespace propgrad {
 
 // Recorded in results so a p-value can be traced to the permutations it used.
@@ -58,6 +64,17 @@ inline void permute_inside_out(const T* src, T* dst, const uint32_t* j, std::siz
     const uint32_t q = j[i];
     dst[i] = dst[q];
     dst[q] = src[i];
+  }
+}
+
+// The positions themselves in that order: what permute_inside_out() makes
+// of 0, 1, ..., n-1, without an array holding them.
+inline void order_inside_out(uint32_t* order, const uint32_t* j, std::size_t n) {
+  order[0] = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    const uint32_t q = j[i];
+    order[i] = order[q];
+    order[q] = static_cast<uint32_t>(i);
   }
 }
 

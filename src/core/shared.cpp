@@ -12,14 +12,9 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <numeric>
 #include <stdexcept>
 
 #include "permute.h"
-
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(PROPGRAD_NO_SIMD)
-#define PROPGRAD_AVX2_DISPATCH 1
-#endif
 
 namespace propgrad {
 
@@ -217,8 +212,7 @@ bool shared_null_values(const std::vector<const SeriesData*>& group, const Shuff
     PermutationSource source(opt.seed, group_key ^ splitmix64_next(block_state));
     // The generic path evaluates each series' own statistic (not thread-safe: a copy per block).
     const auto own = kernel ? decltype(make_stats()){} : make_stats();
-    std::vector<uint32_t> identity(n), order(n), draws(n);
-    std::iota(identity.begin(), identity.end(), 0u);
+    std::vector<uint32_t> order(n), draws(n);
     std::vector<double> values(m), y;
     SharedGradKernel::Workspace scratch;
     WorkPoll poll(&stop, work, is_master);
@@ -226,7 +220,7 @@ bool shared_null_values(const std::vector<const SeriesData*>& group, const Shuff
     for (int64_t k = 0; k < count; ++k) {
       if (poll.stop()) return;
       source.draw(draws.data(), n);
-      permute_inside_out(identity.data(), order.data(), draws.data(), n);
+      order_inside_out(order.data(), draws.data(), n);
       if (kernel) {
         kernel->evaluate(order.data(), values.data(), scratch);
       } else {

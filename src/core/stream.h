@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
-#include <numeric>
 #include <vector>
 
 #include "permute.h"
@@ -54,10 +53,7 @@ struct RunningMoments {
 class ShuffleStream {
  public:
   ShuffleStream(const SeriesData& s, uint64_t seed, uint64_t key)
-      : s_(&s), source_(seed, key), draws_(s.n), y_(s.n * s.d), identity_(s.d > 1 ? s.n : 0),
-        order_(identity_.size()) {
-    std::iota(identity_.begin(), identity_.end(), 0u);
-  }
+      : s_(&s), source_(seed, key), draws_(s.n), y_(s.n * s.d), order_(s.d > 1 ? s.n : 0) {}
 
   // The statistic (engine's scale) of the next uniformly random ordering of the rows.
   double next(const SeriesStatistic& stat) {
@@ -66,7 +62,7 @@ class ShuffleStream {
     if (s_->d == 1) {
       permute_inside_out(s_->y, y_.data(), draws_.data(), n);  // scalar output: values directly
     } else {
-      permute_inside_out(identity_.data(), order_.data(), draws_.data(), n);
+      order_inside_out(order_.data(), draws_.data(), n);
       gather_rows(*s_, order_.data(), y_.data());
     }
     return stat.scaled(y_.data());
@@ -77,7 +73,7 @@ class ShuffleStream {
   PermutationSource source_;
   std::vector<uint32_t> draws_;
   std::vector<double> y_;
-  std::vector<uint32_t> identity_, order_;
+  std::vector<uint32_t> order_;
 };
 
 }  // namespace propgrad

@@ -98,6 +98,21 @@ TEST(Permute, InsideOutGivesUniformPermutations) {
   EXPECT_LT(x2, 49.7);  // chi-square, 23 df, upper 0.001 point
 }
 
+// The order of the positions is the reorder of 0..n-1, with no array of them.
+TEST(Permute, OrderOfPositionsIsTheReorderOfTheIdentity) {
+  PermutationSource source(11, 12);
+  for (std::size_t n : {1u, 2u, 3u, 17u, 100u}) {
+    std::vector<uint32_t> identity(n), expected(n), order(n), j(n);
+    std::iota(identity.begin(), identity.end(), 0u);
+    for (int k = 0; k < 20; ++k) {
+      source.draw(j.data(), n);
+      propgrad::permute_inside_out(identity.data(), expected.data(), j.data(), n);
+      propgrad::order_inside_out(order.data(), j.data(), n);
+      ASSERT_EQ(order, expected) << "n = " << n;
+    }
+  }
+}
+
 TEST(Permute, DifferentKeysGiveDifferentStreams) {
   EXPECT_NE(draws(1, 1, 50, 1, 2), draws(1, 2, 50, 1, 2));
   EXPECT_NE(draws(1, 1, 50, 1, 2), draws(2, 1, 50, 1, 2));

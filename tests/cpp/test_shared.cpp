@@ -10,7 +10,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -84,14 +83,13 @@ TEST(SharedKernel, EqualsEachSeriesStatisticBitForBit) {
     }
     for (const auto& st : stats) stat_views.push_back(&st);
     const propgrad::SharedGradKernel kernel(views, stat_views);
-    std::vector<uint32_t> identity(n), order(n), draws(n);
-    std::iota(identity.begin(), identity.end(), 0u);
+    std::vector<uint32_t> order(n), draws(n);
     propgrad::PermutationSource source(rep, 3);
     std::vector<double> values(m), y(n);
     propgrad::SharedGradKernel::Workspace work;
     for (int k = 0; k < 5; ++k) {
       source.draw(draws.data(), n);
-      propgrad::permute_inside_out(identity.data(), order.data(), draws.data(), n);
+      propgrad::order_inside_out(order.data(), draws.data(), n);
       for (bool simd : {true, false}) {
         propgrad::PermutationSource::set_simd(simd);
         kernel.evaluate(order.data(), values.data(), work);
