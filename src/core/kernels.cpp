@@ -4,7 +4,9 @@
 // of additions overlap.
 #include "kernels.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "permute.h"
 
@@ -60,6 +62,57 @@ __attribute__((target("avx2"))) double interior_abs_sum_avx2(const double* lo, c
 }
 #endif
 
+// Welford's update of RunningMoments::add() for 4 V series side by side:
+// series first + l at values + (first + l) * stride (lanes past m repeat
+// the last series and are dropped).
+typedef double v4d_m __attribute__((vector_size(32)));
+
+template <int V>
+inline __attribute__((always_inline)) void moments_lanes(const double* values, std::size_t stride,
+                                                         std::size_t count, std::size_t first,
+                                                         std::size_t m, RunningMoments* out) {
+  const double* p[4 * V];
+  for (int l = 0; l < 4 * V; ++l) p[l] = values + std::min(first + l, m - 1) * stride;
+  v4d_m mean[V], m2[V];
+  for (int v = 0; v < V; ++v) mean[v] = m2[v] = v4d_m{0.0, 0.0, 0.0, 0.0};
+  for (std::size_t k = 0; k < count; ++k) {
+    const double c = static_cast<double>(static_cast<int64_t>(k + 1));
+    const v4d_m kk = {c, c, c, c};
+#pragma GCC unroll 4
+    for (int v = 0; v < V; ++v) {
+      const v4d_m x = {p[4 * v][k], p[4 * v + 1][k], p[4 * v + 2][k], p[4 * v + 3][k]};
+      const v4d_m delta = x - mean[v];
+      mean[v] = mean[v] + delta / kk;
+      m2[v] = m2[v] + delta * (x - mean[v]);
+    }
+  }
+  for (int l = 0; l < 4 * V && first + l < m; ++l) {
+    out[first + l].count = static_cast<int64_t>(count);
+    out[first + l].mean = mean[l / 4][l % 4];
+    out[first + l].m2 = m2[l / 4][l % 4];
+  }
+}
+
+// Twelve series at a time, then four.
+#define PROPGRAD_MOMENTS_BODY                                                                   \
+  do {                                                                                          \
+    std::size_t s = 0;                                                                          \
+    for (; s + 8 < m; s += 12) moments_lanes<3>(values, stride, count, s, m, out);              \
+    for (; s < m; s += 4) moments_lanes<1>(values, stride, count, s, m, out);                   \
+  } while (0)
+
+void moments_portable(const double* values, std::size_t stride, std::size_t count, std::size_t m,
+                      RunningMoments* out) {
+  PROPGRAD_MOMENTS_BODY;
+}
+
+#ifdef PROPGRAD_AVX2_DISPATCH
+__attribute__((target("avx2"))) void moments_avx2(const double* values, std::size_t stride, std::size_t count,
+                                                  std::size_t m, RunningMoments* out) {
+  PROPGRAD_MOMENTS_BODY;
+}
+#endif
+
 }  // namespace
 
 double interior_abs_sum_portable(const double* lo, const double* mid, const double* hi,
@@ -75,6 +128,24 @@ double interior_abs_sum(const double* lo, const double* mid, const double* hi, c
   if (PermutationSource::simd_active()) return interior_abs_sum_avx2(lo, mid, hi, y, n);
 #endif
   return interior_abs_sum_portable(lo, mid, hi, y, n);
+}
+
+}  // namespace propgrad
+
+namespace propgrad {
+
+void running_moments_many_portable(const double* values, std::size_t stride, std::size_t count,
+                                   std::size_t m, RunningMoments* out) {
+  if (m > 0) moments_portable(values, stride, count, m, out);
+}
+
+void running_moments_many(const double* values, std::size_t stride, std::size_t count, std::size_t m,
+                          RunningMoments* out) {
+  if (m == 0) return;
+#ifdef PROPGRAD_AVX2_DISPATCH
+  if (PermutationSource::simd_active()) return moments_avx2(values, stride, count, m, out);
+#endif
+  moments_portable(values, stride, count, m, out);
 }
 
 }  // namespace propgrad

@@ -11,8 +11,16 @@
 // (evenly spaced steps) the middle term is skipped, which changes no |row|
 // for finite y. An AVX2 path (chosen at run time) keeps the eight sums in
 // two registers' lanes; the portable path keeps them in an array.
+//
+// running_moments_many() gives many series' RunningMoments (stream.h) at
+// once: each lane does exactly the additions RunningMoments::add() does, in
+// the same order, so the result equals adding the values one by one; with
+// four (AVX2: eight to twelve) series side by side the divisions of
+// Welford's update overlap instead of waiting on each other.
 #pragma once
 #include <cstddef>
+
+#include "stream.h"
 
 namespace propgrad {
 
@@ -23,5 +31,13 @@ double interior_abs_sum(const double* lo, const double* mid, const double* hi, c
 // The same with the AVX2 path off, for tests.
 double interior_abs_sum_portable(const double* lo, const double* mid, const double* hi,
                                  const double* y, std::size_t n);
+
+// out[s] = the moments of values[s * stride + k], k < count, for s < m.
+void running_moments_many(const double* values, std::size_t stride, std::size_t count, std::size_t m,
+                          RunningMoments* out);
+
+// The same with the AVX2 path off, for tests.
+void running_moments_many_portable(const double* values, std::size_t stride, std::size_t count,
+                                   std::size_t m, RunningMoments* out);
 
 }  // namespace propgrad

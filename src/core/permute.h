@@ -17,7 +17,7 @@
 
 #include "rng.h"
 
-// The vector paths of the core (permute.cpp, kernels.cpp, shared.cpp) are
+// The vector paths of the core (permute.cpp, kernels.cpp, shared_kernel.cpp) are
 // chosen at run time on x86-64 with GCC or clang.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(PROPGRAD_NO_SIMD)
 #define PROPGRAD_AVX2_DISPATCH 1
@@ -55,27 +55,36 @@ class PermutationSource {
   Xoshiro256pp fallback_;
 };
 
-// dst = src in the order given by the draws j (inside-out Fisher-Yates):
-// dst[i] = dst[j[i]], then dst[j[i]] = src[i]. dst must not alias src.
-template <typename T>
-inline void permute_inside_out(const T* src, T* dst, const uint32_t* j, std::size_t n) {
-  dst[0] = src[0];
+// The inside-out Fisher-Yates of the draws j over the items at(0), ...,
+// at(n-1): dst[i] = dst[j[i]], then dst[j[i]] = at(i). Every reordering
+// below is this one loop, so they all give the same order.
+template <typename T, typename At>
+inline void inside_out(T* dst, const uint32_t* j, std::size_t n, At at) {
+  dst[0] = at(0);
   for (std::size_t i = 1; i < n; ++i) {
     const uint32_t q = j[i];
     dst[i] = dst[q];
-    dst[q] = src[i];
+    dst[q] = at(i);
   }
+}
+
+// dst = src in the order given by the draws j. dst must not alias src.
+template <typename T>
+inline void permute_inside_out(const T* src, T* dst, const uint32_t* j, std::size_t n) {
+  inside_out(dst, j, n, [src](std::size_t i) { return src[i]; });
 }
 
 // The positions themselves in that order: what permute_inside_out() makes
 // of 0, 1, ..., n-1, without an array holding them.
 inline void order_inside_out(uint32_t* order, const uint32_t* j, std::size_t n) {
-  order[0] = 0;
-  for (std::size_t i = 1; i < n; ++i) {
-    const uint32_t q = j[i];
-    order[i] = order[q];
-    order[q] = static_cast<uint32_t>(i);
-  }
+  inside_out(order, j, n, [](std::size_t i) { return static_cast<uint32_t>(i); });
+}
+
+// Row pointers in that order: rows[i] = base + order[i] * stride, without
+// the order itself (the shared kernel reads rows of many series at once).
+inline void rows_inside_out(const double** rows, const uint32_t* j, std::size_t n, const double* base,
+                            std::size_t stride) {
+  inside_out(rows, j, n, [base, stride](std::size_t i) { return base + i * stride; });
 }
 
 }  // namespace propgrad

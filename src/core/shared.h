@@ -42,19 +42,25 @@ class SharedGradKernel {
   // values[s] for series s, positions in `order` (order[i] is the step
   // whose output sits at position i). Thread-safe with a workspace each.
   void evaluate(const uint32_t* order, double* values, Workspace& work) const;
+  // The same for the order order_inside_out() makes of `draws`
+  // (PermutationSource::draw()), without building that order.
+  void evaluate_draws(const uint32_t* draws, double* values, Workspace& work) const;
 
  private:
   SharedGradKernel(const SharedGradKernel&) = delete;  // holds pointers into itself
   SharedGradKernel& operator=(const SharedGradKernel&) = delete;
+  void evaluate_rows(double* values, Workspace& work) const;  // work.rows set
 
   std::size_t n_ = 0, count_ = 0;
   std::size_t width_ = 0;   // count_ rounded up to 4: the series computed
   std::size_t stride_ = 0;  // count_ rounded up to 8: doubles per row (64 bytes)
-  std::size_t weight_stride_ = 0;  // stride_, or 4 when every series has the same stencil
-  // n_ x stride_, row-major, each row 64-byte aligned inside its storage.
-  std::vector<double> y_store_, lo_store_, mid_store_, hi_store_;
-  double *y_ = nullptr, *lo_ = nullptr, *mid_ = nullptr, *hi_ = nullptr;
+  bool uniform_ = false;    // one stencil for every series (one grid)
   bool has_mid_ = false;
+  // n_ x stride_, row-major, each row 64-byte aligned inside its storage.
+  std::vector<double> y_store_;
+  double* y_ = nullptr;
+  // Uniform: one weight per row (n_); else n_ x stride_ like y_.
+  std::vector<double> lo_, mid_, hi_;
   std::vector<double> end_weights_;            // per series: row 0 and row n-1 (3 + 3)
   std::vector<std::size_t> end_neighbours_;    // per series: first_lo, last_hi
 };

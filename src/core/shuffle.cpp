@@ -62,7 +62,7 @@ void fill_null(double* out, std::size_t from, std::size_t to) {
 
 // Everything one series' run needs, bundled for the helpers. With shared
 // permutations (shared.h) the series' own stream is replaced by the values
-// its group computed: `shared` holds them, in stream order.
+// its group computed, in stream order.
 struct SeriesRun {
   const SeriesData& series;
   const ShuffleOptions& opt;
@@ -70,13 +70,13 @@ struct SeriesRun {
   StopSignal& stop;
   bool is_master;
   double* null_out;
-  const double* shared;
+  const SharedNull* shared;
 
   template <typename Visit>
   bool generate(bool exact, int64_t count, uint64_t key, Visit&& visit) const {
     if (shared != nullptr && !exact) {
       for (int64_t k = 0; k < count; ++k) {
-        if (!visit(shared[k])) break;
+        if (!visit(shared->values[k])) break;
       }
       return !stop.check(is_master);
     }
@@ -152,7 +152,11 @@ bool run_fixed(const SeriesRun& run, int64_t total, ShuffleResult& res, RunningM
   const bool late_centre =
       zollstock ? opt.statistic == StatisticKind::Grad
                 : opt.alternative == Alternative::TwoSided && res.centre_kind != CentreKind::Exact;
-  const bool buffer = late_centre && static_cast<std::size_t>(total) <= opt.null_buffer_max;
+  // Shared values are in memory already: a second pass reads them again.
+  const bool from_shared = run.shared != nullptr && !res.exact;
+  const bool buffer = late_centre && !from_shared && static_cast<std::size_t>(total) <= opt.null_buffer_max;
+  // Moments computed with the group's values are the ones adding them here gives.
+  const bool add_moments = !(from_shared && run.shared->moments != nullptr);
   ExtremeRule rule = zollstock ? zollstock_rule(opt.statistic, res.statistic, res.centre)
                                : extreme_rule(opt.alternative, res.statistic, res.centre, opt.tolerance);
   int64_t b = 0;
@@ -160,7 +164,7 @@ bool run_fixed(const SeriesRun& run, int64_t total, ShuffleResult& res, RunningM
   std::vector<double> values;
   if (buffer) values.reserve(static_cast<std::size_t>(total));
   bool finished = run.generate(res.exact, total, run.series.key, [&](double tk) {
-    moments.add(tk);
+    if (add_moments) moments.add(tk);
     if (run.null_out) run.null_out[idx++] = tk;
     if (buffer) {
       values.push_back(tk);
@@ -170,6 +174,7 @@ bool run_fixed(const SeriesRun& run, int64_t total, ShuffleResult& res, RunningM
     return true;
   });
   if (!finished) return false;
+  if (!add_moments) moments = *run.shared->moments;
   fill_null(run.null_out, static_cast<std::size_t>(total), static_cast<std::size_t>(opt.n_perm));
   CentreBracket bracket;  // active when the centre carries Monte Carlo error of its own
   if (late_centre) {
@@ -299,7 +304,7 @@ int available_threads() {
 }
 
 ShuffleResult shuffle_series(const SeriesData& s, const ShuffleOptions& opt, double* null_out,
-                             StopSignal& stop, bool is_master, const double* shared) {
+                             StopSignal& stop, bool is_master, const SharedNull* shared) {
   if (s.n < 2 || s.d < 1 || s.y == nullptr) throw std::invalid_argument("empty series");
   if (opt.n_perm < 1) throw std::invalid_argument("n_perm must be >= 1");
   const SeriesStatistic stat(opt.statistic, s.y, s.t, s.n, s.d, opt.gradient);

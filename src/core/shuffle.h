@@ -77,13 +77,20 @@ int64_t exact_permutation_count(std::size_t n, int64_t limit);
 // enumerated, 0 for zollstock's b/K, else 1/(K + 1).
 double smallest_p_value(std::size_t n, const ShuffleOptions& opt);
 
+// A series' n_perm null statistics from its group's shared permutations
+// (shared.h), in stream order, and optionally their RunningMoments (what
+// adding all of them one by one gives; computed for the group at once).
+struct SharedNull {
+  const double* values = nullptr;
+  const RunningMoments* moments = nullptr;
+};
+
 // One series. null_out, when given, receives n_perm values (n! when exact;
-// NaN after an early sequential stop). shared, when given, holds the
-// series' n_perm null statistics from its group's shared permutations
-// (shared.h), used instead of its own stream.
+// NaN after an early sequential stop). shared, when given, replaces the
+// series' own stream.
 ShuffleResult shuffle_series(const SeriesData& series, const ShuffleOptions& opt,
                              double* null_out, StopSignal& stop, bool is_master,
-                             const double* shared = nullptr);
+                             const SharedNull* shared = nullptr);
 
 // Many series in parallel (sharing permutations when opt says so). null_out: nullptr or series-major storage for
 // n_series x null_length values. Returns early (stop.stopped()) on interrupt.

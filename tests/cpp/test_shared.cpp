@@ -1,6 +1,8 @@
 // Tests of shared permutations (src/core/shared.{h,cpp}): the grad kernel
 // equals each series' own statistic in the same order bit for bit (even,
-// uneven and periodic steps, groups of 1-9 series, both instruction paths);
+// uneven and periodic steps, one grid or several, groups of 1-13 series,
+// from an order or from the draws, both instruction paths); the moments of
+// a group equal each series' own, added one by one;
 // series of one group see the same permutations (a copy scaled by 2 gets
 // exactly twice the null values; corr of such a copy is identical), while
 // without sharing they do not; results do not depend on the thread count or
@@ -14,6 +16,7 @@
 #include <vector>
 
 #include "helpers.h"
+#include "kernels.h"
 #include "permute.h"
 #include "shared.h"
 
@@ -60,16 +63,18 @@ bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; 
 
 TEST(SharedKernel, EqualsEachSeriesStatisticBitForBit) {
   propgrad::Xoshiro256pp r(77, 7);
-  for (int rep = 0; rep < 60; ++rep) {
-    const std::size_t n = 2 + rep % 37, m = 1 + (rep / 2) % 11;
+  for (int rep = 0; rep < 90; ++rep) {
+    const std::size_t n = 2 + rep % 37, m = 1 + (rep / 3) % 13;
     propgrad::GradientOptions g;
     if (rep % 5 == 0) g.period = 1e6;  // periodic: the end rows wrap around
     std::vector<Series> group;
-    // Every other group shares one grid (one stencil: the kernel keeps its
-    // weights once); the others mix even and uneven steps.
-    const bool one_grid = rep % 2 == 1;
+    // One grid for the whole group (one stencil: the kernel broadcasts its
+    // weights), evenly spaced (two-term rows) or not (three-term rows); or
+    // series that mix even and uneven steps (each its own weights).
+    const int grids = rep % 3;  // 0: mixed, 1: one even grid, 2: one uneven grid
     for (std::size_t s = 0; s < m; ++s) {
-      group.push_back(make_series(n, 100 * rep + s, one_grid || (rep + s) % 3 != 0));
+      group.push_back(make_series(n, 100 * rep + s, grids == 1 || (grids == 0 && (rep + s) % 3 != 0)));
+      if (grids == 2) group.back().t = group.front().t;
     }
     std::vector<propgrad::SeriesStatistic> stats;
     stats.reserve(m);
@@ -92,7 +97,11 @@ TEST(SharedKernel, EqualsEachSeriesStatisticBitForBit) {
       propgrad::order_inside_out(order.data(), draws.data(), n);
       for (bool simd : {true, false}) {
         propgrad::PermutationSource::set_simd(simd);
+        // From the draws directly: the order order_inside_out() makes.
+        kernel.evaluate_draws(draws.data(), values.data(), work);
+        std::vector<double> from_draws = values;
         kernel.evaluate(order.data(), values.data(), work);
+        for (std::size_t s = 0; s < m; ++s) ASSERT_TRUE(same_bits(values[s], from_draws[s])) << s;
         for (std::size_t s = 0; s < m; ++s) {
           for (std::size_t i = 0; i < n; ++i) y[i] = group[s].y[order[i]];
           ASSERT_TRUE(same_bits(values[s], stats[s].scaled(y.data())))
@@ -174,6 +183,39 @@ TEST(SharedPermutations, EnumeratedAndBrokenSeriesRunAlone) {
   EXPECT_FALSE(shared[2].exact);
 }
 
+// The moments of many series at once equal adding each series' values one
+// by one (RunningMoments::add), bit for bit, on both paths, for every
+// number of series (the widest step takes twelve) and odd values.
+TEST(SharedPermutations, MomentsOfManySeriesEqualOneByOne) {
+  propgrad::Xoshiro256pp r(5, 5);
+  for (std::size_t m : {1u, 3u, 4u, 5u, 8u, 9u, 12u, 13u, 25u}) {
+    for (std::size_t count : {0u, 1u, 2u, 7u, 300u}) {
+      const std::size_t stride = count + 3;
+      std::vector<double> values(m * stride, 99.0);
+      for (std::size_t s = 0; s < m; ++s) {
+        for (std::size_t k = 0; k < count; ++k) values[s * stride + k] = 1e3 * test_helpers::normal(r) + 1e6 * (s % 2);
+      }
+      if (m > 2 && count > 2) {
+        values[2 * stride + 1] = NAN;  // propagates as it does one by one
+        values[1 * stride + 2] = INFINITY;
+      }
+      for (bool simd : {true, false}) {
+        propgrad::PermutationSource::set_simd(simd);
+        std::vector<propgrad::RunningMoments> many(m);
+        propgrad::running_moments_many(values.data(), stride, count, m, many.data());
+        for (std::size_t s = 0; s < m; ++s) {
+          propgrad::RunningMoments one;
+          for (std::size_t k = 0; k < count; ++k) one.add(values[s * stride + k]);
+          ASSERT_EQ(many[s].count, one.count);
+          ASSERT_TRUE(same_bits(many[s].mean, one.mean)) << m << " " << count << " " << s << " " << simd;
+          ASSERT_TRUE(same_bits(many[s].m2, one.m2)) << m << " " << count << " " << s << " " << simd;
+        }
+      }
+      propgrad::PermutationSource::set_simd(true);
+    }
+  }
+}
+
 // The p-value counts exactly the kept null values (plus-one rule, the
 // closed-form centre of evenly spaced grad), also under sequential stopping.
 TEST(SharedPermutations, PValueCountsTheSharedNullValues) {
@@ -191,6 +233,12 @@ TEST(SharedPermutations, PValueCountsTheSharedNullValues) {
     }
     EXPECT_NEAR(static_cast<double>(res[s].exceedances), static_cast<double>(b_count), 1.0);
     EXPECT_DOUBLE_EQ(res[s].p_value, (res[s].exceedances + 1.0) / 2001.0);
+    // The group's moments are those of the kept values (user units: the
+    // grid's scale is a power of two, so the same doubles scaled exactly).
+    propgrad::RunningMoments one;
+    for (int k = 0; k < 2000; ++k) one.add(nulls[s * 2000 + k]);
+    EXPECT_EQ(res[s].null_mean, one.mean);
+    EXPECT_EQ(res[s].null_sd, one.sd());
   }
   opt.sequential = 5;
   const auto seq = run_many({a, b}, opt, 1);
