@@ -6,8 +6,9 @@
 // in its order, then the two end rows are added as scaled_mean_abs() adds
 // them. When every series has the same stencil (one grid: the usual case)
 // the weights are one double per row, broadcast, and eight series go
-// through each row at once with all sixteen sums in registers (about 2x
-// the four-series loop); otherwise each series' weights are loaded with it.
+// through each row at once, so a row's weights and pointers are loaded once
+// for two vectors (about 2x the four-series loop at eight series);
+// otherwise each series' weights are loaded with it.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
