@@ -17,8 +17,11 @@
 # R. It prints min and median wall-clock ms per test, the least CPU time,
 # ns per shuffled element (time / (K N)), ratios to propgrad at 1 thread,
 # the targets of issue 15, and the mean p-value of every method on the same
-# series (a loose check that nobody times a wrong computation). Usage: see
-# bench/README.md.
+# series (a loose check that nobody times a wrong computation). With shared
+# permutations it also times one call of all 200 series, and builds
+# bench/bench_shared.cpp: the shared floor (one bare draw per group of 10
+# and the rows' sums, nothing else) beside the core's shared engine in
+# groups of 10 and in one group of 200. Usage: see bench/README.md.
 
 suppressPackageStartupMessages(library(propgrad))
 options(width = 250)
@@ -112,6 +115,10 @@ pg_all <- function(nthreads) function() {
   r <- timed(function() pt(df, nthreads = nthreads))
   list(sec = r$sec, cpu = r$cpu, n = N_SERIES, p = p_in_ord(r$p))
 }
+pg_share_all <- function() {
+  r <- timed(function() pt(df, nthreads = 1, share_permutations = TRUE))
+  list(sec = r$sec, cpu = r$cpu, n = N_SERIES, p = p_in_ord(r$p))
+}
 pg_groups <- function(share) function() {
   args <- if (share) list(share_permutations = TRUE) else list()
   r <- timed(function() lapply(groups, function(g) do.call(pt, c(list(g, nthreads = 1), args))))
@@ -192,7 +199,10 @@ python_round <- function() {
 # ---- round-robin rounds -------------------------------------------------------
 methods <- list(pg1 = pg_all(1), pg2 = pg_all(2), pg_calls = pg_groups(FALSE),
                 setup = pg_setup, r_loop = r_loop)
-if (has_share) methods$pg_share <- pg_groups(TRUE)
+if (has_share) {
+  methods$pg_share <- pg_groups(TRUE)
+  methods$pg_share_all <- pg_share_all
+}
 if (have_coin) methods$coin <- coin_run
 methods$python <- python_round
 runs <- list()
@@ -270,6 +280,15 @@ local({
   }
   out <- system2(file.path(dir, "floor"), c(N_SERIES, REPS, K, N_STEPS, 1, shQuote(data_file)),
                  stdout = TRUE)
+  # The shared floor (bench_shared.cpp): the same build with its own main().
+  shared_cmd <- sub("bench_floor.cpp", "bench_shared.cpp", sub("/floor$", "/shared", cmd), fixed = TRUE)
+  if (system2("g++", shared_cmd, stdout = FALSE, stderr = log_file) == 0) {
+    out <- c(out, system2(file.path(dir, "shared"), c(N_SERIES, REPS, K, N_STEPS, 1, GROUP,
+                                                     shQuote(data_file)), stdout = TRUE))
+  } else {
+    floor_note <<- paste(c("g++ build of bench_shared.cpp failed:", utils::head(readLines(log_file), 5)),
+                         collapse = "\n    ")
+  }
   lines <- grep("^method=", out, value = TRUE)
   field <- function(line, key) sub(sprintf(".*\\b%s=(\\S+).*", key), "\\1", line)
   floor_res <<- lapply(stats::setNames(lines, sub("^method=(\\S+).*", "\\1", lines)), function(l) {
@@ -295,6 +314,7 @@ S <- lapply(stats::setNames(nm = names(runs)), summ)
 labels <- c(pg1 = "propgrad, 1 thread (independent)", pg2 = "propgrad, 2 threads",
             pg_calls = "propgrad, 1 thread, 20 calls of 10 series",
             pg_share = "propgrad, 1 thread, share_permutations, 20 x 10",
+            pg_share_all = "propgrad, 1 thread, share_permutations, 1 call of 200",
             setup = "propgrad setup only (n_perm = 1), 1 thread",
             r_loop = "R loop sample() + EPGM",
             np_loop = "numpy loop permutation + gradient",
@@ -307,7 +327,7 @@ rows <- list()
 for (m in names(labels)) {
   s <- S[[m]]
   if (is.null(s)) {
-    why <- if (m == "pg_share") "n/a: no share_permutations argument"
+    why <- if (m %in% c("pg_share", "pg_share_all")) "n/a: no share_permutations argument"
            else if (m == "coin") "n/a: coin not installed"
            else "n/a: Python run failed"
     rows[[m]] <- data.frame(method = labels[[m]], series = "-", min = "-", median = "-",
@@ -330,7 +350,10 @@ if (!is.null(floor_res)) {
           fy_pair = "floor: bare Fisher-Yates, paired draws",
           fy16 = "floor: bare Fisher-Yates, 16-bit draws",
           fy32_x4 = "floor: bare Fisher-Yates, 4 interleaved",
-          swap_only = "swaps alone (indices drawn beforehand)")
+          swap_only = "swaps alone (indices drawn beforehand)",
+          core_shared_groups = sprintf("C++ shuffle_many(), shared, groups of %d", GROUP),
+          core_shared_all = sprintf("C++ shuffle_many(), shared, one group of %d", N_SERIES),
+          shared_floor = sprintf("shared floor: one 16-bit draw per %d + bare rows", GROUP))
   for (m in intersect(names(fl), names(floor_res))) {
     f <- floor_res[[m]]
     rows[[m]] <- data.frame(method = fl[[m]], series = as.character(N_SERIES),
@@ -397,6 +420,14 @@ if (!is.null(S$pg_share)) cat(sprintf("  sharing vs the same 20 calls without: %
                                       S$pg_calls$min / S$pg_share$min, S$pg_calls$med / S$pg_share$med))
 cat(sprintf("  floor: %.3f ns per element (min), %.3f (median), best of the drawn variants\n",
             ns_el(floor_min), ns_el(floor_med)))
+if (!is.null(sf <- floor_res$shared_floor) && !is.null(sg <- floor_res$core_shared_groups)) {
+  cat(sprintf("  shared, groups of %d, C++ vs the shared floor: %.2fx (min), %.2fx (median); C++ %.3f ms/test, floor %.3f\n",
+              GROUP, sg$min_ms / sf$min_ms, sg$med_ms / sf$med_ms, sg$min_ms, sf$min_ms))
+}
+if (!is.null(S$pg_share_all)) {
+  cat(sprintf("  shared, one call of %d series: %.3f ms/test (min)%s\n", N_SERIES, S$pg_share_all$min,
+              if (!is.null(floor_res$core_shared_all)) sprintf(", C++ %.3f", floor_res$core_shared_all$min_ms) else ""))
+}
 if (!is.null(floor_res$core_shuffle_series)) {
   cat(sprintf("  R and result overhead: property_test %.3f ms/test vs shuffle_series %.3f (min)\n",
               base$min, floor_res$core_shuffle_series$min_ms))
@@ -424,6 +455,12 @@ if (!is.null(floor_res$core_shuffle_series$p)) {
 }
 cat(sprintf("  1 and 2 threads identical p-values: %s\n", identical(base$p, S$pg2$p)))
 cat(sprintf("  one call and 20 calls identical p-values: %s\n", identical(base$p, S$pg_calls$p)))
+if (!is.null(S$pg_share_all)) {
+  # Every group of one length draws the same permutations (the stream is
+  # keyed by seed and n), so how series are split into calls changes nothing.
+  cat(sprintf("  shared: 20 calls of 10 and one call of 200 identical p-values: %s\n",
+              identical(S$pg_share$p, S$pg_share_all$p)))
+}
 cat(sprintf("  R EPGM vs propgrad::epgm(), max abs difference on 5 series: %.2e\n",
             max(vapply(ys[1:5], function(y) abs(epgm_r(y, t) - epgm(y, t)), numeric(1)))))
 ver <- grep("^versions ", py_log, value = TRUE)

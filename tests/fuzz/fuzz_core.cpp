@@ -122,6 +122,10 @@ void fuzz_statistic(FuzzedDataProvider& in) {
       propgrad::SharedGradKernel::Workspace work;
       kernel.evaluate(order.data(), &value, work);
       if (!same_double(value, stat.scaled(y.data()))) finding("shared kernel differs from the statistic");
+      // Draws j[i] = i keep every position: the same order from the draws.
+      double from_draws = 0;
+      kernel.evaluate_draws(order.data(), &from_draws, work);
+      if (!same_double(from_draws, value)) finding("shared kernel from draws differs from its order");
     }
     (void)stat.epgm(y.data());
   } catch (const std::invalid_argument&) {
