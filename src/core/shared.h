@@ -3,7 +3,7 @@
 // (seed, n) instead of their own: the k-th shuffle of every such series uses
 // the same permutation of the positions. One draw then serves the whole
 // group, and for the grad statistic of single outputs a kernel evaluates
-// all the group's series at once, four per vector. Each series' p-value
+// all the group's series at once (shared_kernel.cpp). Each series' p-value
 // stays valid (its shuffles are still uniform and independent of its own
 // observed order), but the series' results become dependent: fine for
 // per-series tests and for FWER or FDR adjustments valid under dependence
