@@ -107,8 +107,11 @@
 #'   bounded without bias by Lemire's (2019) method: propgrad's shuffle
 #'   stream version 2 (recorded in the result, its settings and
 #'   [pg_methods()]). Results are identical on every thread count and x86-64
-#'   machine; builds before December 2026 used stream version 1 and give
-#'   other, equally valid, Monte Carlo p-values for the same seed.
+#'   machine (the sums inside "grad" and "corr" run in one fixed eight-way
+#'   order on every instruction set); builds before December 2026 used
+#'   stream version 1 and give other, equally valid, Monte Carlo p-values
+#'   for the same seed, and summed "corr" in sequence, which differs from
+#'   the fixed order in the last bits of the statistic.
 #' @param nthreads Threads; default [pg_threads()] (the option
 #'   `propgrad.nthreads`, else all cores, within the limits documented
 #'   there). A single series runs on one thread.

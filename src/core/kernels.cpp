@@ -60,6 +60,25 @@ __attribute__((target("avx2"))) double interior_abs_sum_avx2(const double* lo, c
   scalar_rows(lo, mid, hi, y, n, r, acc);
   return combine(acc);
 }
+
+// corr's sums: lanes i..i+3 and i+4..i+7 are the sums i mod 8.
+__attribute__((target("avx2"))) double centred_dot_avx2(const double* w, const double* y, double m,
+                                                        std::size_t n) {
+  const __m256d mean = _mm256_set1_pd(m);
+  __m256d first = _mm256_setzero_pd(), second = _mm256_setzero_pd();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    first = _mm256_add_pd(first, _mm256_mul_pd(_mm256_loadu_pd(w + i),
+                                               _mm256_sub_pd(_mm256_loadu_pd(y + i), mean)));
+    second = _mm256_add_pd(second, _mm256_mul_pd(_mm256_loadu_pd(w + i + 4),
+                                                 _mm256_sub_pd(_mm256_loadu_pd(y + i + 4), mean)));
+  }
+  alignas(32) double acc[8];
+  _mm256_store_pd(acc, first);
+  _mm256_store_pd(acc + 4, second);
+  for (; i < n; ++i) acc[i & 7] += w[i] * (y[i] - m);
+  return combine(acc);
+}
 #endif
 
 // Welford's update of RunningMoments::add() for 4 V series side by side:
@@ -120,6 +139,19 @@ double interior_abs_sum_portable(const double* lo, const double* mid, const doub
   double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
   scalar_rows(lo, mid, hi, y, n, 1, acc);
   return combine(acc);
+}
+
+double centred_dot_portable(const double* w, const double* y, double m, std::size_t n) {
+  double acc[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+  for (std::size_t i = 0; i < n; ++i) acc[i & 7] += w[i] * (y[i] - m);
+  return combine(acc);
+}
+
+double centred_dot(const double* w, const double* y, double m, std::size_t n) {
+#ifdef PROPGRAD_AVX2_DISPATCH
+  if (PermutationSource::simd_active()) return centred_dot_avx2(w, y, m, n);
+#endif
+  return centred_dot_portable(w, y, m, n);
 }
 
 double interior_abs_sum(const double* lo, const double* mid, const double* hi, const double* y,

@@ -12,6 +12,10 @@
 // for finite y. An AVX2 path (chosen at run time) keeps the eight sums in
 // two registers' lanes; the portable path keeps them in an array.
 //
+// centred_dot() is corr's sum, sum of w[i] (y[i] - m), in the same
+// eight-way order (i mod 8; one chain of a hundred dependent additions
+// was most of a corr shuffle's cost).
+//
 // running_moments_many() gives many series' RunningMoments (stream.h) at
 // once: each lane does exactly the additions RunningMoments::add() does, in
 // the same order, so the result equals adding the values one by one; with
@@ -31,6 +35,12 @@ double interior_abs_sum(const double* lo, const double* mid, const double* hi, c
 // The same with the AVX2 path off, for tests.
 double interior_abs_sum_portable(const double* lo, const double* mid, const double* hi,
                                  const double* y, std::size_t n);
+
+// Sum of w[i] (y[i] - m) over i < n, in the fixed eight-way order.
+double centred_dot(const double* w, const double* y, double m, std::size_t n);
+
+// The same with the AVX2 path off, for tests.
+double centred_dot_portable(const double* w, const double* y, double m, std::size_t n);
 
 // out[s] = the moments of values[s * stride + k], k < count, for s < m.
 void running_moments_many(const double* values, std::size_t stride, std::size_t count, std::size_t m,

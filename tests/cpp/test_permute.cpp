@@ -4,7 +4,8 @@
 // across Lemire rejections, which a million positions make certain) and the
 // same sums bit for bit; every draw is in range; inside-out shuffles are
 // permutations, uniform over all 4! orders by a chi-square check; and the
-// stencil's sum is the documented order on any instruction set.
+// stencil's sum and corr's sum are the documented order on any instruction
+// set.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "helpers.h"
 #include "kernels.h"
 #include "permute.h"
+#include "statistics.h"
 
 using propgrad::PermutationSource;
 
@@ -152,6 +154,46 @@ TEST(Kernels, InteriorSumHasTheDocumentedOrder) {
       EXPECT_EQ(propgrad::interior_abs_sum_portable(lo.data(), m, hi.data(), y.data(), n), expected);
     }
   }
+}
+
+// corr's sum: w[i] (y[i] - m) into eight sums by i mod 8, combined in the
+// same order, on both paths; and SeriesStatistic's corr is that sum over
+// the norm, so a shuffle's corr is the same on every instruction set.
+TEST(Kernels, CentredDotHasTheDocumentedOrder) {
+  propgrad::Xoshiro256pp r(41, 2);
+  for (std::size_t n = 1; n < 45; ++n) {
+    std::vector<double> w(n), y(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      w[i] = test_helpers::normal(r);
+      y[i] = test_helpers::normal(r) * 1e3 + 5e3;
+    }
+    const double m = 4999.75;
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    for (std::size_t i = 0; i < n; ++i) acc[i % 8] += w[i] * (y[i] - m);
+    const double expected = ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    SimdGuard guard;
+    for (bool simd : {true, false}) {
+      PermutationSource::set_simd(simd);
+      const double got = propgrad::centred_dot(w.data(), y.data(), m, n);
+      ASSERT_EQ(std::memcmp(&got, &expected, sizeof got), 0) << "n = " << n << " simd " << simd;
+    }
+    EXPECT_EQ(propgrad::centred_dot_portable(w.data(), y.data(), m, n), expected);
+  }
+  // Through the statistic: one series, both paths, the same double.
+  std::vector<double> t(100), y(100);
+  for (std::size_t i = 0; i < 100; ++i) {
+    t[i] = 0.3 * static_cast<double>(i) + test_helpers::uniform(r) * 0.1;
+    y[i] = test_helpers::normal(r);
+  }
+  const propgrad::SeriesStatistic corr(propgrad::StatisticKind::Corr, y.data(), t.data(), 100, 1,
+                                       propgrad::GradientOptions{});
+  SimdGuard guard;
+  PermutationSource::set_simd(true);
+  const double fast = corr.scaled(y.data());
+  PermutationSource::set_simd(false);
+  EXPECT_EQ(corr.scaled(y.data()), fast);
+  EXPECT_GT(fast, -1.0 - 1e-12);
+  EXPECT_LT(fast, 1.0 + 1e-12);
 }
 
 // A zero middle weight changes no |row| for finite values, so skipping it
