@@ -90,11 +90,11 @@ double shared_floor_group(const double* rows, std::size_t stride, std::size_t n,
 }  // namespace
 
 int main(int argc, char** argv) {
-  const std::size_t s_arg = argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 200;
-  const int reps = argc > 2 ? std::atoi(argv[2]) : 5;
-  const long k = argc > 3 ? std::atol(argv[3]) : 10000;
-  const std::size_t n = argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 100;
-  const uint64_t seed = argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 1;
+  const BenchArgs args = bench_args(argc, argv);
+  const std::size_t s_arg = args.series, n = args.n;
+  const int reps = args.reps;
+  const long k = args.k;
+  const uint64_t seed = args.seed;
   const std::size_t group = argc > 6 ? std::strtoul(argv[6], nullptr, 10) : 10;
   const std::vector<Series> series = argc > 7 ? read_series(argv[7], n) : simulate_series(s_arg, n, seed);
   const std::size_t s = series.size();

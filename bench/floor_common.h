@@ -202,4 +202,20 @@ void report(const char* name, const std::vector<double>& secs, const std::vector
   std::fflush(stdout);
 }
 
+// The arguments both programs take first: S REPS K N SEED (defaults 200,
+// 5, 10000, 100, 1).
+struct BenchArgs {
+  std::size_t series;
+  int reps;
+  long k;
+  std::size_t n;
+  uint64_t seed;
+};
+
+BenchArgs bench_args(int argc, char** argv) {
+  return BenchArgs{argc > 1 ? std::strtoul(argv[1], nullptr, 10) : 200, argc > 2 ? std::atoi(argv[2]) : 5,
+                   argc > 3 ? std::atol(argv[3]) : 10000, argc > 4 ? std::strtoul(argv[4], nullptr, 10) : 100,
+                   argc > 5 ? std::strtoull(argv[5], nullptr, 10) : 1};
+}
+
 }  // namespace
