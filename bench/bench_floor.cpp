@@ -97,11 +97,7 @@ void swap_only(double* a, std::size_t n, const uint8_t* idx) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const BenchArgs args = bench_args(argc, argv);
-  const std::size_t s_arg = args.series, n = args.n;
-  const int reps = args.reps;
-  const long k = args.k;
-  const uint64_t seed = args.seed;
+  const auto [s_arg, reps, k, n, seed] = bench_args(argc, argv);
   std::vector<Series> series =
       argc > 6 ? read_series(argv[6], n) : simulate_series(s_arg, n, seed);
   const std::size_t s = series.size();

@@ -90,11 +90,7 @@ double shared_floor_group(const double* rows, std::size_t stride, std::size_t n,
 }  // namespace
 
 int main(int argc, char** argv) {
-  const BenchArgs args = bench_args(argc, argv);
-  const std::size_t s_arg = args.series, n = args.n;
-  const int reps = args.reps;
-  const long k = args.k;
-  const uint64_t seed = args.seed;
+  const auto [s_arg, reps, k, n, seed] = bench_args(argc, argv);
   const std::size_t group = argc > 6 ? std::strtoul(argv[6], nullptr, 10) : 10;
   const std::vector<Series> series = argc > 7 ? read_series(argv[7], n) : simulate_series(s_arg, n, seed);
   const std::size_t s = series.size();
