@@ -162,10 +162,6 @@ double interior_abs_sum(const double* lo, const double* mid, const double* hi, c
   return interior_abs_sum_portable(lo, mid, hi, y, n);
 }
 
-}  // namespace propgrad
-
-namespace propgrad {
-
 void running_moments_many_portable(const double* values, std::size_t stride, std::size_t count,
                                    std::size_t m, RunningMoments* out) {
   if (m > 0) moments_portable(values, stride, count, m, out);

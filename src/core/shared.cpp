@@ -135,8 +135,8 @@ std::vector<ShuffleResult> shuffle_many_shared(const std::vector<SeriesData>& se
       if (!shared_null_values(part, opt, nthreads, stop, values.data())) break;
       // The moments of twelve series at a time (kernels.h), before each is counted.
       std::vector<RunningMoments> moments(part.size());
-      const long quads = static_cast<long>((part.size() + kMomentSeries - 1) / kMomentSeries);
-      parallel_for_polled(quads, nthreads, stop, [&](long q, bool) {
+      const long tasks = static_cast<long>((part.size() + kMomentSeries - 1) / kMomentSeries);
+      parallel_for_polled(tasks, nthreads, stop, [&](long q, bool) {
         const std::size_t first = static_cast<std::size_t>(q) * kMomentSeries;
         running_moments_many(values.data() + first * K, K, K, std::min(kMomentSeries, part.size() - first),
                              moments.data() + first);

@@ -170,6 +170,26 @@ __attribute__((target("avx2"))) void mixed_avx2(const double* const* rows, const
 }
 #endif
 
+// The vector path where the CPU has it, as kernels.h's sums choose theirs.
+void uniform_values(const double* const* rows, const double* lo, const double* mid, const double* hi,
+                    const double* ends, std::size_t first_lo, std::size_t last_hi, std::size_t n,
+                    std::size_t width, double* out) {
+#ifdef PROPGRAD_AVX2_DISPATCH
+  if (PermutationSource::simd_active()) {
+    return uniform_avx2(rows, lo, mid, hi, ends, first_lo, last_hi, n, width, out);
+  }
+#endif
+  uniform_portable(rows, lo, mid, hi, ends, first_lo, last_hi, n, width, out);
+}
+
+void mixed_sums(const double* const* rows, const double* lo, const double* mid, const double* hi,
+                std::size_t n, std::size_t stride, std::size_t width, double* out) {
+#ifdef PROPGRAD_AVX2_DISPATCH
+  if (PermutationSource::simd_active()) return mixed_avx2(rows, lo, mid, hi, n, stride, width, out);
+#endif
+  mixed_portable(rows, lo, mid, hi, n, stride, width, out);
+}
+
 bool same_stencil(const GradientStencil::ThreePoint& a, const GradientStencil::ThreePoint& b, std::size_t n) {
   const std::size_t bytes = n * sizeof(double);
   return std::memcmp(a.lo, b.lo, bytes) == 0 && std::memcmp(a.mid, b.mid, bytes) == 0 &&
@@ -250,35 +270,13 @@ void SharedGradKernel::evaluate_rows(double* values, Workspace& work) const {
   const double* const* rows = work.rows.data();
   double* out = work.interior.data();
   const double* mid = has_mid_ ? mid_.data() : nullptr;
-  bool simd = false;
-#ifdef PROPGRAD_AVX2_DISPATCH
-  simd = PermutationSource::simd_active();
-#endif
   if (uniform_) {
-    const double* e = end_weights_.data();
-    const std::size_t first = end_neighbours_[0], last = end_neighbours_[1];
-#ifdef PROPGRAD_AVX2_DISPATCH
-    if (simd) {
-      uniform_avx2(rows, lo_.data(), mid, hi_.data(), e, first, last, n, w, out);
-    } else {
-      uniform_portable(rows, lo_.data(), mid, hi_.data(), e, first, last, n, w, out);
-    }
-#else
-    uniform_portable(rows, lo_.data(), mid, hi_.data(), e, first, last, n, w, out);
-#endif
+    uniform_values(rows, lo_.data(), mid, hi_.data(), end_weights_.data(), end_neighbours_[0],
+                   end_neighbours_[1], n, w, out);
     std::copy(out, out + count_, values);
     return;
   }
-#ifdef PROPGRAD_AVX2_DISPATCH
-  if (simd) {
-    mixed_avx2(rows, lo_.data(), mid, hi_.data(), n, stride_, w, out);
-  } else {
-    mixed_portable(rows, lo_.data(), mid, hi_.data(), n, stride_, w, out);
-  }
-#else
-  mixed_portable(rows, lo_.data(), mid, hi_.data(), n, stride_, w, out);
-#endif
-  (void)simd;
+  mixed_sums(rows, lo_.data(), mid, hi_.data(), n, stride_, w, out);
   for (std::size_t s = 0; s < count_; ++s) {
     const double* e = &end_weights_[6 * s];
     const double first = e[0] * rows[end_neighbours_[2 * s]][s] + e[1] * rows[0][s] + e[2] * rows[1][s];
